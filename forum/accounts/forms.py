@@ -1,0 +1,38 @@
+"""Settings forms: profile, password and email."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from forum.auth.forms import check_new_password, email_field, new_password_field
+
+BIO_MAX = 1000
+
+
+class ProfileForm(FlaskForm):
+    bio = TextAreaField(
+        "About you", validators=[Length(max=BIO_MAX, message=f"Please keep it under {BIO_MAX:,} characters.")],
+        description="Optional and public. Think twice before sharing anything that identifies you.",
+    )
+    submit = SubmitField("Save profile")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password",
+                                     validators=[InputRequired("Please enter your current password.")])
+    new_password = new_password_field("New password")
+    submit = SubmitField("Change password")
+
+    context_words: tuple[str, ...] = ()
+
+    def validate_new_password(self, field):
+        check_new_password(self, field, *self.context_words)
+
+
+class EmailChangeForm(FlaskForm):
+    email = email_field("New email address")
+    password = PasswordField("Current password",
+                             validators=[InputRequired("Please enter your current password.")])
+    submit = SubmitField("Change email")

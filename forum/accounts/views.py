@@ -1,0 +1,108 @@
+"""A member's own settings: profile, password and email address."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+
+from forum.accounts.forms import EmailChangeForm, PasswordChangeForm, ProfileForm
+from forum.auth import emails, passwords, services, tokens
+from forum.auth.forms import ResendConfirmationForm
+from forum.auth.sessions import start_session
+from forum.extensions import db
+from forum.threads.forms import ConfirmForm
+
+bp = Blueprint("accounts", __name__, url_prefix="/settings")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _render(status=200, **forms):
+    forms.setdefault("profile_form", ProfileForm(data={"bio": current_user.bio}))
+    forms.setdefault("password_form", PasswordChangeForm())
+    forms.setdefault("email_form", EmailChangeForm())
+    forms.setdefault("resend_form", ResendConfirmationForm())
+    return render_template("accounts/settings.html", **forms), status
+
+
+@bp.get("")
+@login_required
+def settings():
+    """The settings page with its three forms."""
+    return _render()
+
+
+@bp.post("/profile")
+@login_required
+def update_profile():
+    """Save the public bio."""
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _render(400, profile_form=form)
+    current_user.bio = (form.bio.data or "").strip()
+    db.session.commit()
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    """Change password; every other session and remember cookie is logged out."""
+    form = PasswordChangeForm()
+    form.context_words = (current_user.email.split("@")[0], current_user.display_name)
+    if not form.validate_on_submit():
+        return _render(400, password_form=form)
+    if not passwords.verify_password(current_user.password_hash, form.current_password.data):
+        form.current_password.errors.append("That is not your current password.")
+        return _render(400, password_form=form)
+    user = _me()
+    services.set_password(user, form.new_password.data)
+    db.session.commit()
+    emails.send_password_changed_email(user)
+    start_session(user, remember=False)  # this browser stays logged in with a fresh session
+    flash("Your password is changed. Other devices have been logged out.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/email")
+@login_required
+def change_email():
+    """Start an email change: a link goes to the new address, which must confirm it."""
+    form = EmailChangeForm()
+    if not form.validate_on_submit():
+        return _render(400, email_form=form)
+    if not passwords.verify_password(current_user.password_hash, form.password.data):
+        form.password.errors.append("That is not your current password.")
+        return _render(400, email_form=form)
+    existing = services.find_by_email(form.email.data)
+    if existing is None:
+        emails.send_email_change_email(_me(), form.email.data.strip().lower())
+    elif existing.id != current_user.id:
+        emails.send_account_exists_email(existing)
+    flash("We've sent a confirmation link to the new address. Your email changes when you "
+          "follow it.", "info")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token):
+    """Finish an email change from the link sent to the new address."""
+    loaded = tokens.read_email_change_token(token)
+    if loaded is None:
+        return render_template("auth/token_invalid.html", what="email change"), 404
+    user, new_email = loaded
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm_email_change.html", form=form, new_email=new_email)
+    try:
+        services.change_email(user, new_email)
+    except services.EmailTaken:
+        return render_template("auth/token_invalid.html", what="email change"), 409
+    db.session.commit()
+    if current_user.is_authenticated and current_user.id == user.id:
+        logout_user()
+    flash("Your email address is changed. Please log in again.", "success")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,135 @@
+"""Categories, threads, posts, their revisions and reactions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models.base import UTCDateTime, now
+from forum.models.users import User
+
+POST_STATUSES = ("visible", "pending", "hidden", "removed", "deleted_by_author")
+REACTION_KINDS = {"thanks": "Thanks", "me_too": "Me too"}
+
+
+class Category(db.Model):
+    """A board of threads. ``members_only`` hides it and its threads from visitors."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    thread_count: Mapped[int] = mapped_column(Integer, default=0)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    threads: Mapped[list[Thread]] = relationship(back_populates="category")
+
+
+class Thread(db.Model):
+    """A discussion. ``post_count`` counts its visible posts, the opening post included."""
+
+    __tablename__ = "threads"
+    __table_args__ = (
+        Index("ix_threads_category_listing", "category_id", "is_pinned", "last_post_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    last_post_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)
+    is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    category: Mapped[Category] = relationship(back_populates="threads")
+    author: Mapped[User] = relationship()
+    posts: Mapped[list[Post]] = relationship(
+        back_populates="thread", order_by="Post.created_at, Post.id"
+    )
+
+    @property
+    def reply_count(self) -> int:
+        return max(self.post_count - 1, 0)
+
+
+class Post(db.Model):
+    """One message. ``body_html`` is produced only by ``forum.text.render`` (sanitised)."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_thread_created", "thread_id", "created_at", "id"),
+        CheckConstraint(
+            "status IN ('visible', 'pending', 'hidden', 'removed', 'deleted_by_author')",
+            name="status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="visible")
+
+    thread: Mapped[Thread] = relationship(back_populates="posts")
+    author: Mapped[User] = relationship()
+    revisions: Mapped[list[PostRevision]] = relationship(
+        back_populates="post", order_by="PostRevision.created_at"
+    )
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == "visible"
+
+
+class PostRevision(db.Model):
+    """A previous version of a post's text, kept when the post is edited."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body_source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    post: Mapped[Post] = relationship(back_populates="revisions")
+    editor: Mapped[User] = relationship()
+
+
+class Reaction(db.Model):
+    """A "Thanks" or "Me too" from one member on one post (at most one of each kind)."""
+
+    __tablename__ = "reactions"
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id", "kind", name="uq_reactions_post_user_kind"),
+        CheckConstraint("kind IN ('thanks', 'me_too')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

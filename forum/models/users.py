@@ -1,0 +1,76 @@
+"""Member accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from forum.extensions import db
+from forum.models.base import UTCDateTime, now
+
+if TYPE_CHECKING:
+    pass
+
+ROLES = ("member", "moderator", "admin")
+
+
+def normalize_email(email: str) -> str:
+    """The form in which emails are stored and compared (case-insensitive)."""
+    return email.strip().lower()
+
+
+def display_name_key(name: str) -> str:
+    """The case-insensitive uniqueness key for display names."""
+    return " ".join(name.split()).casefold()
+
+
+class User(UserMixin, db.Model):
+    """A member. ``email`` is private: it is never rendered for another member."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    display_name_key: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    bio: Mapped[str] = mapped_column(Text, default="")
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped on logout, password change and email change: every older session dies.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    def get_id(self) -> str:
+        """Flask-Login identity: id plus session version, so bumping it revokes cookies."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    def is_suspended(self, at: datetime) -> bool:
+        return self.suspended_until is not None and self.suspended_until > at
+
+    def set_display_name(self, name: str) -> None:
+        self.display_name = " ".join(name.split())
+        self.display_name_key = display_name_key(name)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"

@@ -1,0 +1,151 @@
+"""Domain operations on threads and posts. They add and flush; the caller commits.
+
+Counters (thread, category and member post counts) change in the same transaction
+as the post, with SQL-side increments so concurrent requests never lose an update.
+Counts include only ``visible`` posts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, inspect, select
+
+from forum import text
+from forum.clock import utcnow
+from forum.extensions import db
+from forum.models import REACTION_KINDS, Category, Post, PostRevision, Reaction, Thread, User
+
+
+class ThreadLocked(Exception):
+    """Replies are closed on this thread."""
+
+
+class NotAllowed(Exception):
+    """The member may not change this post in this way."""
+
+
+def _count_post(post: Post, delta: int) -> None:
+    """Move every counter that includes ``post`` by ``delta`` (±1)."""
+    thread = post.thread
+    if inspect(thread).persistent:
+        thread.post_count = Thread.post_count + delta
+    else:  # a thread being created in this transaction has no row to update yet
+        thread.post_count = (thread.post_count or 0) + delta
+    thread.category.post_count = Category.post_count + delta
+    post.author.post_count = User.post_count + delta
+
+
+def _new_post(thread: Thread, author: User, body: str, at: datetime) -> Post:
+    body_html, body_text = text.render(body)
+    post = Post(thread=thread, author=author, body_source=body, body_html=body_html,
+                body_text=body_text, created_at=at, status="visible")
+    db.session.add(post)
+    return post
+
+
+def create_thread(category: Category, *, author: User, title: str, body: str,
+                  at: datetime | None = None) -> Thread:
+    """Start a thread in ``category`` with its opening post."""
+    at = at or utcnow()
+    thread = Thread(category=category, author=author, title=" ".join(title.split()),
+                    created_at=at, last_post_at=at, post_count=0)
+    db.session.add(thread)
+    post = _new_post(thread, author, body, at)
+    category.thread_count = Category.thread_count + 1
+    _count_post(post, +1)
+    _touch_category(category, at)
+    db.session.flush()
+    return thread
+
+
+def add_reply(thread: Thread, *, author: User, body: str, at: datetime | None = None,
+              allow_locked: bool = False) -> Post:
+    """Add a reply to ``thread`` and bump its activity time."""
+    if thread.is_locked and not allow_locked:
+        raise ThreadLocked(thread.id)
+    at = at or utcnow()
+    post = _new_post(thread, author, body, at)
+    _count_post(post, +1)
+    if thread.last_post_at is None or at > thread.last_post_at:
+        thread.last_post_at = at
+    _touch_category(thread.category, at)
+    db.session.flush()
+    return post
+
+
+def _touch_category(category: Category, at: datetime) -> None:
+    if category.last_post_at is None or at > category.last_post_at:
+        category.last_post_at = at
+
+
+def edit_post(post: Post, *, editor: User, body: str, title: str | None = None) -> Post:
+    """Replace a post's text, keeping the previous version as a revision."""
+    if body != post.body_source:
+        db.session.add(PostRevision(post=post, editor=editor, body_source=post.body_source))
+        post.body_source = body
+        post.body_html, post.body_text = text.render(body)
+        post.edited_at = utcnow()
+    if title is not None and is_opening_post(post):
+        post.thread.title = " ".join(title.split())
+    db.session.flush()
+    return post
+
+
+def delete_post_by_author(post: Post, *, author: User) -> None:
+    """Soft-delete: the post stays in place as "removed by its author"."""
+    if post.author_id != author.id:
+        raise NotAllowed(post.id)
+    if post.status == "visible":
+        _count_post(post, -1)
+    post.status = "deleted_by_author"
+    db.session.flush()
+
+
+def toggle_reaction(post: Post, *, user: User, kind: str) -> bool:
+    """Add ``user``'s reaction of ``kind`` to ``post``, or take it back. True if added."""
+    if kind not in REACTION_KINDS:
+        raise ValueError(kind)
+    existing = db.session.scalar(
+        select(Reaction).filter_by(post_id=post.id, user_id=user.id, kind=kind)
+    )
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.flush()
+        return False
+    db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
+    db.session.flush()
+    return True
+
+
+def is_opening_post(post: Post) -> bool:
+    first_id = db.session.scalar(
+        select(Post.id).where(Post.thread_id == post.thread_id)
+        .order_by(Post.created_at, Post.id).limit(1)
+    )
+    return first_id == post.id
+
+
+def reaction_counts(post_ids: list[int]) -> dict[int, dict[str, int]]:
+    """``{post_id: {kind: count}}`` for the given posts, in one query."""
+    counts: dict[int, dict[str, int]] = {pid: {} for pid in post_ids}
+    if not post_ids:
+        return counts
+    rows = db.session.execute(
+        select(Reaction.post_id, Reaction.kind, func.count())
+        .where(Reaction.post_id.in_(post_ids)).group_by(Reaction.post_id, Reaction.kind)
+    )
+    for post_id, kind, count in rows:
+        counts[post_id][kind] = count
+    return counts
+
+
+def reactions_by(user: User | None, post_ids: list[int]) -> set[tuple[int, str]]:
+    """The ``(post_id, kind)`` pairs ``user`` has reacted with among ``post_ids``."""
+    if user is None or not post_ids:
+        return set()
+    rows = db.session.execute(
+        select(Reaction.post_id, Reaction.kind)
+        .where(Reaction.user_id == user.id, Reaction.post_id.in_(post_ids))
+    )
+    return {(post_id, kind) for post_id, kind in rows}

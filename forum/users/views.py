@@ -1,0 +1,30 @@
+"""Public member profiles: display name, join date, post count and bio; never the email."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from forum.extensions import db
+from forum.models import Thread, User
+from forum.permissions import visible_category_filter
+
+bp = Blueprint("users", __name__, url_prefix="/members")
+
+RECENT_THREADS = 10
+
+
+@bp.get("/<int:user_id>")
+def profile(user_id):
+    """A member's public profile with the recent threads they started that the viewer may see."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    threads = db.session.scalars(
+        select(Thread).join(Thread.category).options(joinedload(Thread.category))
+        .where(Thread.author_id == user.id, visible_category_filter(current_user))
+        .order_by(Thread.created_at.desc()).limit(RECENT_THREADS)
+    ).all()
+    return render_template("users/profile.html", user=user, threads=threads)

@@ -1,0 +1,51 @@
+"""Plain factory functions for test data. They flush; the test commits."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+from forum.auth.passwords import hash_password
+from forum.clock import utcnow
+from forum.extensions import db
+from forum.models import Category, Post, User
+from forum.threads import services
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def make_user(*, email: str | None = None, display_name: str | None = None,
+              password: str = PASSWORD, confirmed: bool = True, role: str = "member",
+              **fields) -> User:
+    n = next(_counter)
+    user = User(email=(email or f"member{n}@example.test").lower(),
+                password_hash=hash_password(password), role=role,
+                email_confirmed_at=utcnow() if confirmed else None, **fields)
+    user.set_display_name(display_name or f"Member {n}")
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_category(*, name: str | None = None, slug: str | None = None,
+                  members_only: bool = False, position: int = 0) -> Category:
+    n = next(_counter)
+    category = Category(name=name or f"Category {n}", slug=slug or f"category-{n}",
+                        description="A place to talk.", members_only=members_only,
+                        position=position)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def make_thread(*, category: Category | None = None, author: User | None = None,
+                title: str = "Night-time hypos after exercise", body: str = "Does anyone else?",
+                at: datetime | None = None):
+    return services.create_thread(category or make_category(), author=author or make_user(),
+                                  title=title, body=body, at=at)
+
+
+def make_post(thread, *, author: User | None = None, body: str = "Same here, it helps to talk.",
+              at: datetime | None = None) -> Post:
+    return services.add_reply(thread, author=author or make_user(), body=body, at=at)
