@@ -61,6 +61,8 @@ class Config:
     # Absolute links in email are built from these, never from the request's Host.
     SERVER_NAME = _env("SERVER_NAME")
     PREFERRED_URL_SCHEME = _env("PREFERRED_URL_SCHEME", "http")
+    # Used for links in email sent from the CLI when SERVER_NAME is unset (development).
+    LOCAL_SERVER_NAME = f"{_env('HOST', '127.0.0.1')}:{_env('PORT', '5000')}"
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     THREADS_PER_PAGE = 25
@@ -80,6 +82,10 @@ class Config:
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which logout ends
+    # Flask-WTF's strict mode demands a same-origin Referer on HTTPS, but every page sends
+    # Referrer-Policy: no-referrer (health-topic URLs must not leak), so browsers send none.
+    # forum.security checks Sec-Fetch-Site and Origin instead, next to the CSRF token.
+    WTF_CSRF_SSL_STRICT = False
 
     # Passwords: argon2id with argon2-cffi's defaults (t=3, m=64 MiB, p=4).
     ARGON2_TIME_COST = 3
@@ -98,6 +104,7 @@ class Config:
     RATELIMIT_REGISTER = _env("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_RESET = _env("RATELIMIT_RESET", "5 per hour")
     RATELIMIT_POSTING = _env("RATELIMIT_POSTING", "10 per minute;200 per day")
+    RATELIMIT_DIGEST_SUBSCRIBE = _env("RATELIMIT_DIGEST_SUBSCRIBE", "10 per hour")
 
     # Mail. With MAIL_SERVER unset, messages are written to instance/outbox/ as .eml files.
     MAIL_SERVER = _env("MAIL_SERVER")
@@ -115,7 +122,50 @@ class Config:
     CRISIS_TEXT = _env("CRISIS_TEXT", DEFAULT_CRISIS_TEXT)
     CRISIS_CONTACTS = _crisis_contacts()
 
+    # Moderation: a new member's first N posts wait for approval; N distinct flags hide a
+    # post at once; unclaimed crisis items escalate to admins after this many minutes.
+    PREMODERATION_POSTS = _env_int("PREMODERATION_POSTS", 2)
+    FLAGS_TO_HIDE = _env_int("FLAGS_TO_HIDE", 3)
+    CRISIS_ESCALATE_AFTER_MINUTES = _env_int("CRISIS_ESCALATE_AFTER_MINUTES", 15)
+
     TRUSTED_HOSTS = [h for h in (_env("TRUSTED_HOSTS", "") or "").split(",") if h] or None
+
+    # Search (Whoosh). The index lives in <instance>/search-index unless SEARCH_INDEX_DIR is set.
+    # Writers wait SEARCH_WRITER_TIMEOUT seconds for the lock, then leave the change queued.
+    SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR")
+    SEARCH_WRITER_TIMEOUT = float(_env("SEARCH_WRITER_TIMEOUT", "2"))
+    SEARCH_RESULTS_PER_PAGE = 20
+    SEARCH_MAX_RESULTS = 1000  # counted and paged at most; beyond: "1,000+ results"
+    SEARCH_INLINE_REBUILD_MAX = 5000  # posts; a bigger missing index rebuilds in background
+    SEARCH_REBUILD_STALE_AFTER = 60  # seconds without a heartbeat: a rebuild marker is stale
+    SEARCH_REINDEX_PROCS = _env_int("SEARCH_REINDEX_PROCS", max(1, min(os.cpu_count() or 1, 4)))
+
+    # Weekly digest (forum.digest). Sent every DIGEST_WEEKDAY (0 = Monday) at DIGEST_HOUR:00
+    # in DIGEST_TIMEZONE; each digest covers the week up to that moment.
+    DIGEST_WEEKDAY = _env_int("DIGEST_WEEKDAY", 0)
+    DIGEST_HOUR = _env_int("DIGEST_HOUR", 8)
+    DIGEST_TIMEZONE = _env("DIGEST_TIMEZONE", "Europe/London")
+    # What a category marked "sensitive" shows: "title_only" (no excerpt) or "exclude".
+    DIGEST_SENSITIVE_MODE = _env("DIGEST_SENSITIVE_MODE", "title_only")
+    # Optional mailto for List-Unsubscribe, e.g. unsubscribe@forum.example.org.
+    DIGEST_MAILTO_UNSUBSCRIBE = _env("DIGEST_MAILTO_UNSUBSCRIBE")
+    # List-Id; default "<FORUM_NAME> weekly digest <digest.SERVER_NAME>".
+    DIGEST_LIST_ID = _env("DIGEST_LIST_ID")
+    DIGEST_ITEMS_PER_SECTION = _env_int("DIGEST_ITEMS_PER_SECTION", 5)
+    DIGEST_CONFIRM_MAX_AGE = 60 * 60 * 24 * 7  # email-only requests expire after 7 days
+    # Sending: a claimed message belongs to its sender for this long (then another run may
+    # take it over); transient failures are retried in the run after these delays
+    # (seconds), then deferred to a later run; permanent failures suppress a subscriber
+    # after DIGEST_SUPPRESS_AFTER in a row.
+    DIGEST_CLAIM_LEASE = _env_int("DIGEST_CLAIM_LEASE", 600)
+    DIGEST_RETRY_DELAYS = _env("DIGEST_RETRY_DELAYS", "2,8")
+    DIGEST_DEFER_SECONDS = _env_int("DIGEST_DEFER_SECONDS", 600)
+    DIGEST_MAX_ATTEMPTS = _env_int("DIGEST_MAX_ATTEMPTS", 12)
+    DIGEST_SUPPRESS_AFTER = _env_int("DIGEST_SUPPRESS_AFTER", 3)
+    # Reconnecting after a dropped or refused SMTP connection (seconds between tries);
+    # a run stops after this many messages in a row failed to get a connection.
+    MAIL_RECONNECT_DELAYS = _env("MAIL_RECONNECT_DELAYS", "1,4")
+    DIGEST_MAX_CONNECTION_FAILURES = _env_int("DIGEST_MAX_CONNECTION_FAILURES", 3)
 
 
 class DevelopmentConfig(Config):
@@ -137,17 +187,24 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
     MAIL_DEFAULT_SENDER = "Sugar Circle <no-reply@forum.test>"
+    PREMODERATION_POSTS = 0  # tests of pre-moderation turn it on explicitly
+    SEARCH_REINDEX_PROCS = 1
 
 
 class ProductionConfig(Config):
     """Production behind gunicorn: secure cookies, a required secret key."""
 
+    DEBUG = False  # never the Werkzeug debugger, whatever FLASK_DEBUG says
     SECRET_KEY = _env("SECRET_KEY")
+    # Production refuses to start without a real SECRET_KEY and a SERVER_NAME (emailed
+    # links are built from it); TRUSTED_HOSTS defaults to SERVER_NAME's host.
     REQUIRE_SECRET_KEY = True
     SESSION_COOKIE_NAME = "__Host-session"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = _env("PREFERRED_URL_SCHEME", "https")
+    # Several gunicorn workers must share rate-limit counters.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
 
 
 CONFIGS = {

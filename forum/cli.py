@@ -21,7 +21,8 @@ def is_empty_command():
 
 
 def init_app(app) -> None:
-    from forum.seed import seed_demo_command
+    from forum.seed import demo_logins_command, seed_demo_command
 
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_logins_command)
     app.cli.add_command(is_empty_command)

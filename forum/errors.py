@@ -8,6 +8,7 @@ import uuid
 
 from flask import render_template
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from forum.extensions import db
@@ -28,17 +29,36 @@ MESSAGES = {
     429: ("Please slow down a little",
           "You've tried that many times in a short while. Wait a minute and try again."),
     500: ("Sorry, something went wrong on our side",
-          "It's not your fault. Your last action may not have been saved; please try again shortly."),
+          "It's not your fault. Your last action may not have been saved; "
+          "please try again shortly."),
 }
+
+
+# Served when the normal error page cannot be rendered (for example the database is
+# down and the layout's current_user lookup fails): static, but still friendly.
+FALLBACK_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="stylesheet" href="/static/css/forum.css"></head>
+<body><main class="wrap"><h1>{title}</h1><p class="lead">{text}</p>
+<p class="meta">Error {code}{reference}</p>
+<p><a href="/help">Need help now?</a> · <a href="/">Go to the discussions</a></p>
+</main></body></html>
+"""
 
 
 def _render(code: int, reference: str | None = None, detail: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
-    return (
-        render_template("errors/error.html", code=code, title=title, text=detail or text,
-                        reference=reference),
-        code,
-    )
+    text = detail or text
+    try:
+        body = render_template("errors/error.html", code=code, title=title, text=text,
+                               reference=reference)
+    except Exception:  # never let the error page itself fail with a bare traceback
+        log.error("error page could not be rendered code=%s ref=%s", code, reference)
+        body = FALLBACK_PAGE.format(
+            title=escape(title), text=escape(text), code=code,
+            reference=f" · reference {escape(reference)}" if reference else "",
+        )
+    return body, code
 
 
 def handle_http_error(error: HTTPException):
@@ -52,17 +72,36 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_csrf_error(error: CSRFError):
-    return _render(400, detail="This form had expired. Please go back, reload the page and send it again.")
+    return _render(
+        400, detail="This form had expired. Please go back, reload the page and send it again."
+    )
+
+
+def _frames(exc: BaseException) -> str:
+    """Where the error happened: file, line and function per frame, no source text.
+
+    Source lines are left out as well as the message, because a line such as
+    ``raise ValueError(f"... {email}")`` would otherwise repeat data in the log.
+    """
+    if exc.__traceback__ is None:
+        return ""
+    return " <- ".join(
+        f"{frame.filename}:{frame.lineno} in {frame.name}"
+        for frame in reversed(traceback.extract_tb(exc.__traceback__))
+    )
 
 
 def handle_server_error(error):
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # the database may be what failed; the page must still render
+        log.warning("rollback failed while handling an error")
     reference = uuid.uuid4().hex[:12]
     original = getattr(error, "original_exception", None) or error
     # Log the type and the stack frames only: exception messages (SQL parameters
     # included) may quote post text or email addresses.
-    frames = "".join(traceback.format_tb(original.__traceback__)) if original.__traceback__ else ""
-    log.error("unhandled error ref=%s type=%s\n%s", reference, type(original).__name__, frames)
+    log.error("unhandled error ref=%s type=%s at %s", reference, type(original).__name__,
+              _frames(original))
     return _render(500, reference=reference)
 
 

@@ -1,5 +1,7 @@
 """Unbound Flask extensions, bound to an app in ``init_app`` (the app-factory pattern)."""
 
+from pathlib import Path
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -37,7 +39,9 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def init_app(app):
     """Bind every extension to ``app``."""
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    # An absolute path, so `flask --app forum db ...` works from any directory.
+    migrations = Path(__file__).resolve().parent.parent / "migrations"
+    migrate.init_app(app, db, directory=str(migrations), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

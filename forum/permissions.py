@@ -1,18 +1,42 @@
-"""Who may see and do what: the one place every view, listing and feed asks.
+"""Who may see and do what: the one place every view, listing, search and feed asks.
 
-Visibility of posts is decided here (``visible_post_filter`` for SQL listings and
-``can_view_post`` for a loaded row) so that search, digest and moderation, added
-later, use the same rule as the thread page.
+Post visibility is decided here, once for SQL (``visible_post_filter``) and once for a
+loaded row (``can_view_post``), and search, digest and moderation use the same rule:
+
+- visitors: visible posts in public categories;
+- members: visible posts anywhere, plus their own pending/hidden/removed posts;
+- moderators (with a current training record) additionally see every status except
+  author-deleted in the categories they lead; admins in every category;
+- author-deleted posts are never shown to anyone.
+
+Moderator powers need the ``moderator`` role *and* a current training record: when the
+training lapses, the powers lapse with it and the person posts as a member.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import or_
+from datetime import date
+
+from flask import g, has_request_context
+from sqlalchemy import false, or_, select, true
 
 from forum.clock import utcnow
-from forum.models import Category, Post, Thread, User
+from forum.extensions import db
+from forum.models import Category, CategoryModerator, ModeratorTraining, Post, Thread, User
 
 EDIT_STATUSES = ("visible", "pending")
+LISTED_STATUSES = ("visible", "deleted_by_author")
+RECERTIFY_WITHIN_DAYS = 30
+
+
+class _All:
+    """Sentinel: every category (admins)."""
+
+    def __repr__(self) -> str:
+        return "ALL"
+
+
+ALL = _All()
 
 
 def _member(user) -> User | None:
@@ -22,11 +46,66 @@ def _member(user) -> User | None:
     return user
 
 
-def is_staff(user) -> bool:
-    """Moderators and admins see every post status (scoping per category comes with moderation)."""
-    member = _member(user)
-    return member is not None and member.is_moderator
+# --- moderator powers -----------------------------------------------------------------
 
+def current_training(user: User, on: date | None = None) -> ModeratorTraining | None:
+    """The user's training record valid on ``on`` (today), the longest-lasting one."""
+    on = on or utcnow().date()
+    return db.session.scalar(
+        select(ModeratorTraining)
+        .where(ModeratorTraining.user_id == user.id, ModeratorTraining.valid_until >= on,
+               ModeratorTraining.completed_on <= on)
+        .order_by(ModeratorTraining.valid_until.desc()).limit(1)
+    )
+
+
+def has_current_training(user: User) -> bool:
+    return current_training(user) is not None
+
+
+def moderated_category_ids(user) -> set[int] | _All:
+    """Categories in which ``user`` has moderator powers right now (ALL for admins)."""
+    member = _member(user)
+    if member is None or member.role not in ("moderator", "admin"):
+        return set()
+    if member.role == "admin":
+        return ALL
+    cache = g.setdefault("_moderated_categories", {}) if has_request_context() else {}
+    if member.id not in cache:
+        ids: set[int] = set()
+        if has_current_training(member):
+            ids = set(db.session.scalars(
+                select(CategoryModerator.category_id).where(CategoryModerator.user_id == member.id)
+            ))
+        cache[member.id] = ids
+    return cache[member.id]
+
+
+def is_active_moderator(user) -> bool:
+    """An admin, or a trained moderator who leads at least one category."""
+    ids = moderated_category_ids(user)
+    return ids is ALL or bool(ids)
+
+
+# Kept for callers that only ask "may this person moderate anywhere?".
+is_staff = is_active_moderator
+
+
+def can_moderate(user, category) -> bool:
+    """Whether ``user`` may act on posts and threads in ``category`` (object or id)."""
+    category_id = category if isinstance(category, int) else getattr(category, "id", None)
+    ids = moderated_category_ids(user)
+    return ids is ALL or category_id in ids
+
+
+def _moderated_filter(user, category_column):
+    ids = moderated_category_ids(user)
+    if ids is ALL:
+        return true()
+    return category_column.in_(ids) if ids else false()
+
+
+# --- seeing ---------------------------------------------------------------------------
 
 def can_view_category(user, category: Category) -> bool:
     """Visitors never see members-only categories (not even that they exist)."""
@@ -41,7 +120,24 @@ def visible_category_filter(user):
 
 
 def can_view_thread(user, thread: Thread) -> bool:
-    return can_view_category(user, thread.category)
+    """A thread whose opening post is awaiting review or hidden is shown only to its
+    author and the category's moderators."""
+    if not can_view_category(user, thread.category):
+        return False
+    if thread.is_listed:
+        return True
+    member = _member(user)
+    return member is not None and (member.id == thread.author_id
+                                   or can_moderate(member, thread.category_id))
+
+
+def listed_thread_filter(user):
+    """SQL criterion for ``Thread`` rows ``user`` may see listed (category checked apart)."""
+    member = _member(user)
+    if member is None:
+        return Thread.is_listed.is_(True)
+    return or_(Thread.is_listed.is_(True), Thread.author_id == member.id,
+               _moderated_filter(member, Thread.category_id))
 
 
 def can_view_post(user, post: Post) -> bool:
@@ -53,21 +149,32 @@ def can_view_post(user, post: Post) -> bool:
     if post.status == "deleted_by_author":
         return False
     member = _member(user)
-    return member is not None and (member.id == post.author_id or is_staff(member))
+    return member is not None and (
+        member.id == post.author_id or can_moderate(member, post.thread.category_id)
+    )
 
 
 def visible_post_filter(user):
-    """SQL criterion for the posts whose text ``user`` may read (listings, search, feeds)."""
+    """SQL criterion for the posts whose text ``user`` may read (listings, search, feeds).
+
+    It checks the post's status and its category's audience (via a subquery, so the
+    caller needs no join).
+    """
     member = _member(user)
     if member is None:
-        return Post.status == "visible"
-    if is_staff(member):
-        return Post.status != "deleted_by_author"
-    return or_(
+        public_threads = select(Thread.id).join(Thread.category).where(
+            Category.members_only.is_(False), Thread.is_listed.is_(True))
+        return (Post.status == "visible") & Post.thread_id.in_(public_threads)
+    listed = select(Thread.id).where(listed_thread_filter(member))
+    moderated = select(Thread.id).where(_moderated_filter(member, Thread.category_id))
+    return Post.thread_id.in_(listed) & or_(
         Post.status == "visible",
         (Post.author_id == member.id) & Post.status.in_(("pending", "hidden", "removed")),
+        (Post.status != "deleted_by_author") & Post.thread_id.in_(moderated),
     )
 
+
+# --- doing ----------------------------------------------------------------------------
 
 def can_post(user) -> bool:
     """Confirmed, not suspended members may write."""
@@ -94,7 +201,7 @@ def can_start_thread(user, category: Category) -> bool:
 def can_reply(user, thread: Thread) -> bool:
     if not (can_post(user) and can_view_thread(user, thread)):
         return False
-    return not thread.is_locked or is_staff(user)
+    return not thread.is_locked or can_moderate(user, thread.category_id)
 
 
 def can_edit_post(user, post: Post) -> bool:
@@ -105,7 +212,7 @@ def can_edit_post(user, post: Post) -> bool:
         and member.id == post.author_id
         and post.status in EDIT_STATUSES
         and can_post(member)
-        and (not post.thread.is_locked or is_staff(member))
+        and (not post.thread.is_locked or can_moderate(member, post.thread.category_id))
     )
 
 
@@ -129,13 +236,30 @@ def can_react(user, post: Post) -> bool:
     )
 
 
+def can_flag(user, post: Post) -> bool:
+    """Confirmed members flag other people's visible posts (visitors cannot)."""
+    member = _member(user)
+    return (
+        member is not None and member.is_confirmed
+        and post.status == "visible" and member.id != post.author_id
+        and can_view_thread(member, post.thread)
+    )
+
+
+def can_start_moderator_led(user, category: Category) -> bool:
+    return can_moderate(user, category.id)
+
+
 TEMPLATE_HELPERS = {
     "can_reply": can_reply,
     "can_edit_post": can_edit_post,
     "can_delete_post": can_delete_post,
     "can_react": can_react,
+    "can_flag": can_flag,
     "can_view_post": can_view_post,
     "can_post": can_post,
     "can_start_thread": can_start_thread,
+    "can_moderate": can_moderate,
+    "is_active_moderator": is_active_moderator,
     "why_cannot_post": why_cannot_post,
 }

@@ -37,4 +37,10 @@ def reset_limit():
 
 
 def posting_limit():
-    return _limit("RATELIMIT_POSTING", per_member=True)
+    """One budget per member for every kind of post (new threads and replies together)."""
+    return limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_POSTING"],
+        scope="posting",
+        methods=["POST"],
+        key_func=_member_or_ip,
+    )

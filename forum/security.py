@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
+from urllib.parse import urlsplit
+
+from flask import abort, request, session
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -22,7 +24,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def set_security_headers(response):
-    """Add CSP and friends; no-store for anything a logged-in member sees."""
+    """Add CSP and friends; no-store for anything private (see ``_is_private_response``)."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -40,13 +42,48 @@ def set_security_headers(response):
 
 
 def _is_private_response() -> bool:
+    """Pages no cache may keep (SECURITY.md 28).
+
+    Anything a logged-in member sees; pages reached through an emailed token (confirm,
+    reset, email change); and any page tied to a visitor's session (the login and
+    register forms carry that session's CSRF token, flashes are personal). A visitor
+    without a session gets public pages, which may be cached.
+    """
     if request.endpoint == "static":
         return False
+    if request.view_args and "token" in request.view_args:
+        return True
     try:
+        if session.modified or len(session) > 0:
+            return True
         return bool(current_user and current_user.is_authenticated)
     except Exception:  # no user loaded (e.g. an error before the login manager ran)
-        return False
+        return True
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Endpoints that other sites may POST to on purpose (RFC 8058 one-click unsubscribe,
+# whose POST comes from a mail provider); each is also exempt from the CSRF token.
+CROSS_SITE_POST_ENDPOINTS: set[str] = {"digest.unsubscribe"}
+
+
+def refuse_cross_site_writes():
+    """Reject state-changing requests a browser marks as coming from another site.
+
+    This stands in for Flask-WTF's Referer check, which cannot work with
+    ``Referrer-Policy: no-referrer``: browsers send ``Sec-Fetch-Site`` and ``Origin``
+    whatever the referrer policy. Non-browser clients send neither and still need
+    the CSRF token.
+    """
+    if request.method not in UNSAFE_METHODS or request.endpoint in CROSS_SITE_POST_ENDPOINTS:
+        return
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        abort(400)
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+        abort(400)
 
 
 def init_app(app):
+    app.before_request(refuse_cross_site_writes)
     app.after_request(set_security_headers)

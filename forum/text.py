@@ -30,7 +30,9 @@ LINK_REL = "nofollow ugc noopener noreferrer"
 _HEADING = re.compile(r"<(/?)h([12])>")
 # C0 controls and Unicode spaces inside a URL: browsers ignore some of them, so a
 # link containing them is dropped (defence in depth beyond nh3's scheme check).
-_SUSPICIOUS_URL = re.compile(r"[\x00-\x20\x7f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]")
+_SUSPICIOUS_URL = re.compile(
+    r"[\x00-\x20\x7f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]"
+)
 # A relative href such as "&#106;avascript:..." is harmless when the browser decodes
 # it once, but becomes a script URL if anything downstream decodes it again: drop it.
 _SCRIPT_SCHEME = re.compile(r"[\x00-\x20]*(?:javascript|vbscript|data):", re.IGNORECASE)

@@ -151,6 +151,7 @@ def app(tmp_path, database_url, smtp_server, app_overrides):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": controller.port,
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
     }
     settings.update(app_overrides)
     app = create_app("testing", settings)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from forum.auth.passwords import hash_password
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import Category, Post, User
+from forum.models import Category, CategoryModerator, ModeratorTraining, Post, User
 from forum.threads import services
 
 PASSWORD = "correct horse battery staple"
@@ -49,3 +49,30 @@ def make_thread(*, category: Category | None = None, author: User | None = None,
 def make_post(thread, *, author: User | None = None, body: str = "Same here, it helps to talk.",
               at: datetime | None = None) -> Post:
     return services.add_reply(thread, author=author or make_user(), body=body, at=at)
+
+
+def make_training(user: User, *, completed_on: date | None = None,
+                  valid_until: date | None = None) -> ModeratorTraining:
+    """A moderator training record for ``user``, by default valid from today-30d to today+300d."""
+    today = utcnow().date()
+    training = ModeratorTraining(
+        user_id=user.id, course_name="Peer Support Moderator Foundation",
+        completed_on=completed_on or today - timedelta(days=30),
+        valid_until=valid_until or today + timedelta(days=300),
+        trainer="Test trainer", recorded_by_id=user.id)
+    db.session.add(training)
+    db.session.flush()
+    return training
+
+
+def make_moderator(*, categories=(), trained: bool = True, **fields) -> User:
+    """A user with role "moderator" who leads ``categories`` (objects or ids), with a current
+    training record unless ``trained`` is False (then they have no moderator powers)."""
+    user = make_user(role="moderator", **fields)
+    if trained:
+        make_training(user)
+    for category in categories:
+        category_id = category if isinstance(category, int) else category.id
+        db.session.add(CategoryModerator(category_id=category_id, user_id=user.id))
+    db.session.flush()
+    return user

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 
+from forum import ratelimits
 from forum.accounts.forms import EmailChangeForm, PasswordChangeForm, ProfileForm
 from forum.auth import emails, passwords, services, tokens
 from forum.auth.forms import ResendConfirmationForm
@@ -17,6 +18,11 @@ bp = Blueprint("accounts", __name__, url_prefix="/settings")
 
 def _me():
     return current_user._get_current_object()
+
+
+def _remembered() -> bool:
+    """Whether this browser holds a remember-me cookie (the member chose "keep me logged in")."""
+    return bool(request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]))
 
 
 def _render(status=200, **forms):
@@ -49,6 +55,7 @@ def update_profile():
 
 @bp.post("/password")
 @login_required
+@ratelimits.login_limit()  # it checks a password: as guessable as the login form
 def change_password():
     """Change password; every other session and remember cookie is logged out."""
     form = PasswordChangeForm()
@@ -62,13 +69,15 @@ def change_password():
     services.set_password(user, form.new_password.data)
     db.session.commit()
     emails.send_password_changed_email(user)
-    start_session(user, remember=False)  # this browser stays logged in with a fresh session
+    # This browser stays logged in with a fresh session, remembered if it was before.
+    start_session(user, remember=_remembered())
     flash("Your password is changed. Other devices have been logged out.", "success")
     return redirect(url_for("accounts.settings"))
 
 
 @bp.post("/email")
 @login_required
+@ratelimits.login_limit()
 def change_email():
     """Start an email change: a link goes to the new address, which must confirm it."""
     form = EmailChangeForm()

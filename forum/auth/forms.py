@@ -15,12 +15,19 @@ PASSWORD_HELP = ("At least 12 characters. A short sentence you will remember wor
                  "no special characters are required.")
 
 
+def _strip(value):
+    """Pasted addresses often carry a space or a line break at either end."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def email_field(label: str = "Email address") -> EmailField:
-    return EmailField(label, validators=[
+    return EmailField(label, filters=[_strip], validators=[
         DataRequired("Please enter your email address."),
         Length(max=254, message="That email address is too long."),
+        # allow_smtputf8=False: our mail stack cannot deliver to a non-ASCII local part
+        # ("ñandu@..."), so such an address would leave an account no email can reach.
         Email("Please enter a valid email address, like name@example.org.",
-              check_deliverability=False),
+              check_deliverability=False, allow_smtputf8=False),
     ])
 
 

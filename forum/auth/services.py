@@ -32,7 +32,9 @@ def find_by_email(email: str) -> User | None:
 
 
 def display_name_taken(name: str, *, except_user: User | None = None) -> bool:
-    existing = db.session.scalar(select(User).where(User.display_name_key == display_name_key(name)))
+    existing = db.session.scalar(
+        select(User).where(User.display_name_key == display_name_key(name))
+    )
     return existing is not None and existing is not except_user
 
 
@@ -42,11 +44,13 @@ def register(*, email: str, display_name: str, password: str) -> User:
     :raises EmailTaken: the caller then emails the owner instead of saying so on screen.
     :raises DisplayNameTaken: display names are public, so this one is shown.
     """
+    # Hash first: a duplicate address then takes as long as a new one (no timing oracle).
+    password_hash = passwords.hash_password(password)
     if find_by_email(email) is not None:
         raise EmailTaken()
     if display_name_taken(display_name):
         raise DisplayNameTaken()
-    user = User(email=normalize_email(email), password_hash=passwords.hash_password(password),
+    user = User(email=normalize_email(email), password_hash=password_hash,
                 role="member", created_at=utcnow())
     user.set_display_name(display_name)
     db.session.add(user)

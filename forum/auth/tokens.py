@@ -1,14 +1,21 @@
 """Signed, expiring tokens for email confirmation, password reset and email change.
 
-Nothing is stored: each token is an HMAC-signed payload with a timestamp. A reset
-token carries a fingerprint of the current password hash, so it dies the moment
-the password changes (single use). An email-change token carries the session
-version, so it dies with the next password or email change.
+Nothing is stored: each token is an HMAC-signed payload with a timestamp. The
+payload is signed, not encrypted (anyone holding the link can decode it), so it
+carries keyed fingerprints of the email address and password hash, never the
+address itself; only an email-change token names its new address, which is the
+one it is sent to.
+
+- confirm: dies when the address changes.
+- reset: dies the moment the password changes (single use) or the address changes.
+- email change: dies with the next password or email change (but not with a logout,
+  which may well happen between asking for the change and opening the link).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -32,22 +39,32 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
                                   signer=_ClockSigner)
 
 
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def _fingerprint(value: str) -> str:
+    """A short keyed digest: tells whether ``value`` changed without revealing it."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:22]
 
 
 def make_confirm_token(user: User) -> str:
-    return _serializer(CONFIRM).dumps({"u": user.id, "e": user.email})
+    return _serializer(CONFIRM).dumps({"u": user.id, "e": _fingerprint(user.email)})
 
 
 def make_reset_token(user: User) -> str:
-    return _serializer(RESET).dumps({"u": user.id, "p": _fingerprint(user.password_hash)})
+    return _serializer(RESET).dumps(
+        {"u": user.id, "p": _fingerprint(user.password_hash), "e": _fingerprint(user.email)}
+    )
 
 
 def make_email_change_token(user: User, new_email: str) -> str:
-    return _serializer(CHANGE_EMAIL).dumps(
-        {"u": user.id, "e": new_email, "v": user.session_version}
-    )
+    return _serializer(CHANGE_EMAIL).dumps({
+        "u": user.id, "e": new_email,
+        "p": _fingerprint(user.password_hash), "o": _fingerprint(user.email),
+    })
+
+
+def _matches(data: dict, key: str, value: str) -> bool:
+    expected = data.get(key)
+    return isinstance(expected, str) and hmac.compare_digest(expected, _fingerprint(value))
 
 
 def _load(purpose: str, token: str, max_age: int) -> tuple[User, dict] | None:
@@ -64,25 +81,30 @@ def _load(purpose: str, token: str, max_age: int) -> tuple[User, dict] | None:
 def read_confirm_token(token: str) -> User | None:
     """The user whose *current* email the token confirms, or None."""
     loaded = _load(CONFIRM, token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
-    if loaded is None or loaded[0].email != loaded[1].get("e"):
+    if loaded is None or not _matches(loaded[1], "e", loaded[0].email):
         return None
     return loaded[0]
 
 
 def read_reset_token(token: str) -> User | None:
-    """The user, if the token is fresh and the password has not changed since."""
+    """The user, if the token is fresh and neither password nor address changed since."""
     loaded = _load(RESET, token, current_app.config["RESET_TOKEN_MAX_AGE"])
-    if loaded is None or _fingerprint(loaded[0].password_hash) != loaded[1].get("p"):
+    if loaded is None:
         return None
-    return loaded[0]
+    user, data = loaded
+    if not (_matches(data, "p", user.password_hash) and _matches(data, "e", user.email)):
+        return None
+    return user
 
 
 def read_email_change_token(token: str) -> tuple[User, str] | None:
-    """``(user, new_email)`` if the token is fresh and no session change happened since."""
+    """``(user, new_email)`` if the token is fresh and neither password nor address changed."""
     loaded = _load(CHANGE_EMAIL, token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
     if loaded is None:
         return None
     user, data = loaded
-    if data.get("v") != user.session_version or not isinstance(data.get("e"), str):
+    if not (_matches(data, "p", user.password_hash) and _matches(data, "o", user.email)):
+        return None
+    if not isinstance(data.get("e"), str):
         return None
     return user, data["e"]

@@ -128,7 +128,8 @@ def request_reset():
     """Ask for a password reset link (the answer is the same whether or not we know you)."""
     form = ResetRequestForm()
     if not form.validate_on_submit():
-        return render_template("auth/reset_request.html", form=form), 400 if form.is_submitted() else 200
+        status = 400 if form.is_submitted() else 200
+        return render_template("auth/reset_request.html", form=form), status
     user = services.find_by_email(form.email.data)
     if user is not None:
         emails.send_password_reset_email(user)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +39,9 @@ class Category(db.Model):
     thread_count: Mapped[int] = mapped_column(Integer, default=0)
     post_count: Mapped[int] = mapped_column(Integer, default=0)
     last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How the weekly digest treats this category (forum.digest.audience.DIGEST_MODES):
+    # "full", "sensitive" (per DIGEST_SENSITIVE_MODE), "title_only" or "excluded".
+    digest_mode: Mapped[str] = mapped_column(String(12), default="full", server_default="full")
 
     threads: Mapped[list[Thread]] = relationship(back_populates="category")
 
@@ -57,18 +61,25 @@ class Thread(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     last_post_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     post_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Visible posts other than the opening one.
+    reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # False while the opening post is pending, hidden or removed: the thread (and its
+    # title) is then shown only to its author and the category's moderators.
+    is_listed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Started by a peer moderator (e.g. a weekly check-in); shows a badge.
+    is_moderator_led: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=text("false"))
+    # A "guided" thread shows the moderator who leads it.
+    guide_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     category: Mapped[Category] = relationship(back_populates="threads")
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    guide: Mapped[User | None] = relationship(foreign_keys=[guide_id])
     posts: Mapped[list[Post]] = relationship(
         back_populates="thread", order_by="Post.created_at, Post.id"
     )
-
-    @property
-    def reply_count(self) -> int:
-        return max(self.post_count - 1, 0)
 
 
 class Post(db.Model):
@@ -92,6 +103,7 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default="visible")
+    is_opening: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     thread: Mapped[Thread] = relationship(back_populates="posts")
     author: Mapped[User] = relationship()

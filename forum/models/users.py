@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from forum import clock
 from forum.extensions import db
 from forum.models.base import UTCDateTime, now
 
@@ -48,10 +49,14 @@ class User(UserMixin, db.Model):
     # Bumped on logout, password change and email change: every older session dies.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     post_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A moderator who marks themselves available gets crisis alerts for their categories.
+    is_on_duty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     def get_id(self) -> str:
-        """Flask-Login identity: id plus session version, so bumping it revokes cookies."""
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login identity, stored in the session and the remember-me cookie at login:
+        "<id>:<session_version>:<issued>". Bumping the version revokes every copy; the
+        issue time lets the server expire a copied cookie (forum.auth.sessions)."""
+        return f"{self.id}:{self.session_version}:{int(clock.timestamp())}"
 
     @property
     def is_confirmed(self) -> bool:
@@ -63,6 +68,8 @@ class User(UserMixin, db.Model):
 
     @property
     def is_moderator(self) -> bool:
+        """Holds a staff role. Whether moderator powers are *current* (training, categories)
+        is decided in forum.permissions."""
         return self.role in ("moderator", "admin")
 
     def is_suspended(self, at: datetime) -> bool:

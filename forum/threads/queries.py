@@ -7,8 +7,8 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Category, Post, Thread
-from forum.permissions import visible_category_filter
+from forum.models import Category, CategoryModerator, Post, Thread, User
+from forum.permissions import has_current_training, listed_thread_filter, visible_category_filter
 
 
 def home_categories(user) -> list[tuple[Category, Thread | None]]:
@@ -22,10 +22,12 @@ def home_categories(user) -> list[tuple[Category, Thread | None]]:
     if ids:
         newest = (
             select(Thread.category_id, func.max(Thread.last_post_at))
-            .where(Thread.category_id.in_(ids)).group_by(Thread.category_id)
+            .where(Thread.category_id.in_(ids), Thread.is_listed.is_(True))
+            .group_by(Thread.category_id)
         )
         threads = db.session.scalars(
-            select(Thread).where(tuple_(Thread.category_id, Thread.last_post_at).in_(newest))
+            select(Thread).where(tuple_(Thread.category_id, Thread.last_post_at).in_(newest),
+                                 Thread.is_listed.is_(True))
             .order_by(Thread.id.desc())
         )
         for thread in threads:
@@ -35,6 +37,8 @@ def home_categories(user) -> list[tuple[Category, Thread | None]]:
 
 def category_or_404(slug: str, user) -> Category:
     """The category, or 404 if it does not exist or ``user`` may not see it."""
+    if "\x00" in slug:  # PostgreSQL refuses NUL in a text parameter (a 500, not a 404)
+        abort(404)
     category = db.session.scalar(
         select(Category).where(Category.slug == slug, visible_category_filter(user))
     )
@@ -44,9 +48,11 @@ def category_or_404(slug: str, user) -> Category:
 
 
 def thread_or_404(thread_id: int, user) -> Thread:
+    """The thread, or 404 if ``user`` may not see its category or it is unlisted for them."""
     thread = db.session.scalar(
         select(Thread).join(Thread.category)
-        .where(Thread.id == thread_id, visible_category_filter(user))
+        .where(Thread.id == thread_id, visible_category_filter(user),
+               listed_thread_filter(user))
         .options(joinedload(Thread.category))
     )
     if thread is None:
@@ -57,7 +63,7 @@ def thread_or_404(thread_id: int, user) -> Thread:
 def post_or_404(post_id: int, user) -> Post:
     post = db.session.scalar(
         select(Post).join(Post.thread).join(Thread.category)
-        .where(Post.id == post_id, visible_category_filter(user))
+        .where(Post.id == post_id, visible_category_filter(user), listed_thread_filter(user))
     )
     if post is None:
         abort(404)
@@ -70,11 +76,12 @@ def _check_page(page: int, total: int, per_page: int) -> None:
         abort(404)
 
 
-def category_threads(category: Category, page: int):
-    """One page of a category's threads: pinned first, then by latest activity."""
+def category_threads(category: Category, page: int, user=None):
+    """One page of a category's threads that ``user`` may see: pinned first, then by
+    latest activity."""
     per_page = current_app.config["THREADS_PER_PAGE"]
     stmt = (
-        select(Thread).where(Thread.category_id == category.id)
+        select(Thread).where(Thread.category_id == category.id, listed_thread_filter(user))
         .options(joinedload(Thread.author))
         .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
     )
@@ -104,3 +111,13 @@ def page_of_post(post: Post) -> int:
         )
     )
     return before // current_app.config["POSTS_PER_PAGE"] + 1
+
+
+def category_leads(category: Category) -> list[User]:
+    """The trained moderators who lead ``category`` (shown as "Led by")."""
+    leads = db.session.scalars(
+        select(User).join(CategoryModerator, CategoryModerator.user_id == User.id)
+        .where(CategoryModerator.category_id == category.id, User.role == "moderator")
+        .order_by(User.display_name_key)
+    ).all()
+    return [user for user in leads if has_current_training(user)]

@@ -14,7 +14,17 @@ from sqlalchemy import func, inspect, select
 from forum import text
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import REACTION_KINDS, Category, Post, PostRevision, Reaction, Thread, User
+from forum.models import (
+    POST_STATUSES,
+    REACTION_KINDS,
+    Category,
+    Post,
+    PostRevision,
+    Reaction,
+    Thread,
+    User,
+)
+from forum.permissions import LISTED_STATUSES
 
 
 class ThreadLocked(Exception):
@@ -30,46 +40,59 @@ def _count_post(post: Post, delta: int) -> None:
     thread = post.thread
     if inspect(thread).persistent:
         thread.post_count = Thread.post_count + delta
+        if not post.is_opening:
+            thread.reply_count = Thread.reply_count + delta
     else:  # a thread being created in this transaction has no row to update yet
         thread.post_count = (thread.post_count or 0) + delta
     thread.category.post_count = Category.post_count + delta
     post.author.post_count = User.post_count + delta
 
 
-def _new_post(thread: Thread, author: User, body: str, at: datetime) -> Post:
+def _new_post(thread: Thread, author: User, body: str, at: datetime, *, status: str,
+              is_opening: bool) -> Post:
     body_html, body_text = text.render(body)
     post = Post(thread=thread, author=author, body_source=body, body_html=body_html,
-                body_text=body_text, created_at=at, status="visible")
+                body_text=body_text, created_at=at, status=status, is_opening=is_opening)
     db.session.add(post)
     return post
 
 
 def create_thread(category: Category, *, author: User, title: str, body: str,
-                  at: datetime | None = None) -> Thread:
-    """Start a thread in ``category`` with its opening post."""
+                  at: datetime | None = None, status: str = "visible",
+                  moderator_led: bool = False) -> Thread:
+    """Start a thread in ``category`` with its opening post (``status`` from screening).
+
+    A thread whose opening post is not yet visible is unlisted: only its author and
+    the category's moderators see it until a moderator approves the post.
+    """
     at = at or utcnow()
+    listed = status in LISTED_STATUSES
     thread = Thread(category=category, author=author, title=" ".join(title.split()),
-                    created_at=at, last_post_at=at, post_count=0)
+                    created_at=at, last_post_at=at, post_count=0, reply_count=0,
+                    is_listed=listed, is_moderator_led=moderator_led)
     db.session.add(thread)
-    post = _new_post(thread, author, body, at)
-    category.thread_count = Category.thread_count + 1
-    _count_post(post, +1)
-    _touch_category(category, at)
+    post = _new_post(thread, author, body, at, status=status, is_opening=True)
+    if listed:
+        category.thread_count = Category.thread_count + 1
+    if status == "visible":
+        _count_post(post, +1)
+        _touch_category(category, at)
     db.session.flush()
     return thread
 
 
 def add_reply(thread: Thread, *, author: User, body: str, at: datetime | None = None,
-              allow_locked: bool = False) -> Post:
-    """Add a reply to ``thread`` and bump its activity time."""
+              allow_locked: bool = False, status: str = "visible") -> Post:
+    """Add a reply to ``thread``; a visible one bumps its activity time."""
     if thread.is_locked and not allow_locked:
         raise ThreadLocked(thread.id)
     at = at or utcnow()
-    post = _new_post(thread, author, body, at)
-    _count_post(post, +1)
-    if thread.last_post_at is None or at > thread.last_post_at:
-        thread.last_post_at = at
-    _touch_category(thread.category, at)
+    post = _new_post(thread, author, body, at, status=status, is_opening=False)
+    if status == "visible":
+        _count_post(post, +1)
+        if thread.last_post_at is None or at > thread.last_post_at:
+            thread.last_post_at = at
+        _touch_category(thread.category, at)
     db.session.flush()
     return post
 
@@ -96,10 +119,76 @@ def delete_post_by_author(post: Post, *, author: User) -> None:
     """Soft-delete: the post stays in place as "removed by its author"."""
     if post.author_id != author.id:
         raise NotAllowed(post.id)
-    if post.status == "visible":
-        _count_post(post, -1)
-    post.status = "deleted_by_author"
+    change_post_status(post, "deleted_by_author")
+
+
+def change_post_status(post: Post, status: str) -> None:
+    """Set ``post``'s status (moderation, author deletion), keeping every counter right.
+
+    Counters include visible posts only, so a post leaving or returning to ``visible``
+    moves them by one, and the thread's and category's latest activity are recomputed.
+    An opening post also decides whether its thread is listed.
+    """
+    if status not in POST_STATUSES:
+        raise ValueError(status)
+    was_visible, now_visible = post.status == "visible", status == "visible"
+    if was_visible != now_visible:
+        _count_post(post, +1 if now_visible else -1)
+    post.status = status
+    if post.is_opening:
+        _set_listed(post.thread, status in LISTED_STATUSES)
     db.session.flush()
+    if was_visible != now_visible:
+        _refresh_thread_activity(post.thread)
+        _refresh_category_activity(post.thread.category)
+        db.session.flush()
+
+
+def _set_listed(thread: Thread, listed: bool) -> None:
+    if thread.is_listed != listed:
+        thread.is_listed = listed
+        thread.category.thread_count = Category.thread_count + (1 if listed else -1)
+
+
+def move_thread(thread: Thread, to_category: Category) -> None:
+    """Move ``thread`` to ``to_category``, taking its thread and post counts with it."""
+    source = thread.category
+    if source.id == to_category.id:
+        return
+    posts = db.session.scalar(
+        select(func.count()).select_from(Post)
+        .where(Post.thread_id == thread.id, Post.status == "visible")
+    )
+    listed = 1 if thread.is_listed else 0
+    source.thread_count = Category.thread_count - listed
+    source.post_count = Category.post_count - posts
+    to_category.thread_count = Category.thread_count + listed
+    to_category.post_count = Category.post_count + posts
+    thread.category = to_category
+    db.session.flush()
+    _refresh_category_activity(source)
+    _refresh_category_activity(to_category)
+    db.session.flush()
+
+
+# The two refreshes below are SQL subqueries, run after the change they follow has been
+# flushed, so the newest *visible* post decides.
+
+def _refresh_thread_activity(thread: Thread) -> None:
+    """The thread's newest visible post time (its creation time if it has none)."""
+    thread.last_post_at = func.coalesce(
+        select(func.max(Post.created_at))
+        .where(Post.thread_id == thread.id, Post.status == "visible").scalar_subquery(),
+        Thread.created_at,
+    )
+
+
+def _refresh_category_activity(category: Category) -> None:
+    """The category's newest visible post time (None if it has none)."""
+    category.last_post_at = (
+        select(func.max(Post.created_at)).join(Post.thread)
+        .where(Thread.category_id == category.id, Post.status == "visible").scalar_subquery()
+    )
 
 
 def toggle_reaction(post: Post, *, user: User, kind: str) -> bool:
@@ -119,11 +208,7 @@ def toggle_reaction(post: Post, *, user: User, kind: str) -> bool:
 
 
 def is_opening_post(post: Post) -> bool:
-    first_id = db.session.scalar(
-        select(Post.id).where(Post.thread_id == post.thread_id)
-        .order_by(Post.created_at, Post.id).limit(1)
-    )
-    return first_id == post.id
+    return post.is_opening
 
 
 def reaction_counts(post_ids: list[int]) -> dict[int, dict[str, int]]:

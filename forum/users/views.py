@@ -9,14 +9,15 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.models import Thread, User
-from forum.permissions import visible_category_filter
+from forum.permissions import listed_thread_filter, visible_category_filter
 
 bp = Blueprint("users", __name__, url_prefix="/members")
 
 RECENT_THREADS = 10
+ID = "int(max=2147483647)"  # a longer number is a routing 404, not a database error
 
 
-@bp.get("/<int:user_id>")
+@bp.get(f"/<{ID}:user_id>")
 def profile(user_id):
     """A member's public profile with the recent threads they started that the viewer may see."""
     user = db.session.get(User, user_id)
@@ -24,7 +25,8 @@ def profile(user_id):
         abort(404)
     threads = db.session.scalars(
         select(Thread).join(Thread.category).options(joinedload(Thread.category))
-        .where(Thread.author_id == user.id, visible_category_filter(current_user))
+        .where(Thread.author_id == user.id, visible_category_filter(current_user),
+               listed_thread_filter(current_user))
         .order_by(Thread.created_at.desc()).limit(RECENT_THREADS)
     ).all()
     return render_template("users/profile.html", user=user, threads=threads)

@@ -1,0 +1,57 @@
+"""Admin forms: training records, roles, category leads, watched phrases."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from forum.models.moderation import PHRASE_ACTIONS, PHRASE_CATEGORIES
+
+
+class TrainingForm(FlaskForm):
+    course_name = StringField("Course", validators=[InputRequired("Name the course."),
+                                                    Length(max=120)])
+    completed_on = DateField("Completed on", validators=[InputRequired("Give the date.")])
+    valid_until = DateField("Valid until", validators=[InputRequired("Give the expiry date.")])
+    trainer = StringField("Trainer", validators=[InputRequired("Name the trainer."),
+                                                 Length(max=120)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+
+    def validate_valid_until(self, field):
+        if self.completed_on.data and field.data and field.data <= self.completed_on.data:
+            raise ValidationError("The training must be valid after the day it was completed.")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices={"member": "Member", "moderator": "Peer moderator"})
+
+
+class CategoriesForm(FlaskForm):
+    categories = SelectMultipleField("Categories this moderator leads", coerce=int,
+                                     option_widget=CheckboxInput(),
+                                     widget=ListWidget(prefix_label=False),
+                                     validators=[Optional()])
+
+
+class PhraseForm(FlaskForm):
+    phrase = StringField("Word or phrase", validators=[InputRequired("Enter a word or phrase."),
+                                                       Length(min=2, max=200)],
+                         description="Whole words, any case or accents. End a word with * to "
+                                     "match words starting with it (suicid*).")
+    action = SelectField("Action", choices={"hold": "Hold for review",
+                                            "flag": "Publish and queue for review",
+                                            "block": "Refuse with a reason"})
+    category = SelectField("Category", choices=dict(PHRASE_CATEGORIES))
+
+    def validate_action(self, field):
+        if field.data not in PHRASE_ACTIONS:
+            raise ValidationError("Choose an action.")
+        if self.category.data in ("crisis", "medical_emergency") and field.data != "hold":
+            raise ValidationError("Crisis and medical-emergency phrases always hold the post: "
+                                  "such posts are never refused or published unseen.")
+
+
+class PhraseUpdateForm(PhraseForm):
+    phrase = None

@@ -1,0 +1,96 @@
+"""Read-side queries for program staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from statistics import median
+
+from sqlalchemy import func, select
+
+from forum.clock import utcnow
+from forum.extensions import db
+from forum.models import CategoryModerator, ModeratorTraining, Post, ReviewItem, Thread, User
+from forum.models.users import display_name_key
+from forum.permissions import RECERTIFY_WITHIN_DAYS, current_training
+
+RECENT_DAYS = 30
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(stmt) or 0
+
+
+def _median_minutes(pairs) -> float | None:
+    values = [(end - start).total_seconds() / 60 for start, end in pairs if start and end]
+    return round(median(values), 1) if values else None
+
+
+def program_stats() -> dict:
+    """Community and moderation health figures for the dashboard."""
+    now = utcnow()
+    week, month = now - timedelta(days=7), now - timedelta(days=RECENT_DAYS)
+    resolved = db.session.execute(
+        select(ReviewItem.created_at, ReviewItem.claimed_at, ReviewItem.resolved_at)
+        .where(ReviewItem.status == "resolved", ReviewItem.resolved_at >= month)
+    ).all()
+    return {
+        "members": _count(select(func.count()).select_from(User)),
+        "new_members_week": _count(select(func.count()).select_from(User)
+                                   .where(User.created_at >= week)),
+        "active_members_week": _count(select(func.count()).select_from(User)
+                                      .where(User.last_seen_at >= week)),
+        "posts_week": _count(select(func.count()).select_from(Post)
+                             .where(Post.created_at >= week, Post.status == "visible")),
+        "unanswered": _count(select(func.count()).select_from(Thread)
+                             .where(Thread.post_count == 1)),
+        "open_items": _count(select(func.count()).select_from(ReviewItem)
+                             .where(ReviewItem.status == "open")),
+        "open_crisis": _count(select(func.count()).select_from(ReviewItem)
+                              .where(ReviewItem.status == "open", ReviewItem.is_crisis.is_(True))),
+        "median_claim_minutes": _median_minutes((c, cl) for c, cl, _ in resolved),
+        "median_resolve_minutes": _median_minutes((c, r) for c, _, r in resolved),
+        "resolved_month": len(resolved),
+    }
+
+
+def staff() -> list[tuple[User, ModeratorTraining | None]]:
+    users = db.session.scalars(
+        select(User).where(User.role.in_(("moderator", "admin")))
+        .order_by(User.role, User.display_name_key)
+    ).all()
+    trained = db.session.scalars(
+        select(User).join(ModeratorTraining, ModeratorTraining.user_id == User.id)
+        .where(User.role == "member").distinct()
+    ).all()
+    return [(u, current_training(u)) for u in list(users) + list(trained)]
+
+
+def recertification_due() -> list[tuple[User, ModeratorTraining | None]]:
+    """Moderators whose training has lapsed or lapses within RECERTIFY_WITHIN_DAYS."""
+    soon = utcnow().date() + timedelta(days=RECERTIFY_WITHIN_DAYS)
+    due = []
+    for user in db.session.scalars(select(User).where(User.role == "moderator")):
+        latest = db.session.scalar(
+            select(ModeratorTraining).where(ModeratorTraining.user_id == user.id)
+            .order_by(ModeratorTraining.valid_until.desc()).limit(1))
+        if latest is None or latest.valid_until <= soon:
+            due.append((user, latest))
+    return due
+
+
+def find_members(query: str) -> list[User]:
+    key = display_name_key(query)
+    return list(db.session.scalars(
+        select(User).where(User.display_name_key.contains(key, autoescape=True))
+        .order_by(User.display_name_key).limit(20)))
+
+
+def led_category_ids(user: User) -> list[int]:
+    return list(db.session.scalars(
+        select(CategoryModerator.category_id).where(CategoryModerator.user_id == user.id)))
+
+
+def trainings(user: User) -> list[ModeratorTraining]:
+    return list(db.session.scalars(
+        select(ModeratorTraining).where(ModeratorTraining.user_id == user.id)
+        .order_by(ModeratorTraining.valid_until.desc())))

@@ -1,0 +1,1 @@
+"""The weekly email digest: subscriptions, content, the delivery ledger and sending."""

@@ -1,0 +1,250 @@
+"""What goes into a digest: selection for a period and audience, then one digest per
+subscriber, re-checked against the database just before it is sent.
+
+Sections: moderators' picks, new conversations, most active (replies and reactions in
+the period) and "Can you help?" (threads of the last four weeks still waiting for a
+first reply, newest first). A thread appears once, in the first of picks, "Can you help?", new and
+most active that it qualifies for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import bindparam, func, select
+
+from forum.digest.audience import (
+    MEMBERS,
+    PUBLIC,
+    category_filter,
+    digest_post_filter,
+    effective_mode,
+)
+from forum.digest.schedule import Period
+from forum.extensions import db
+from forum.models import Category, DigestFeature, Post, Reaction, Thread
+from forum.text import excerpt as cut_excerpt
+from forum.urls import external_url
+
+UNANSWERED_WINDOW = timedelta(days=28)
+EXCERPT_SOURCE = 600  # characters read per opening post: plenty for a 200-character excerpt
+SECTIONS = (
+    ("picks", "Picked by our moderators"),
+    ("new", "New conversations"),
+    ("active", "Most active this week"),
+    ("help", "Can you help?"),
+)
+# A thread goes into the first section of this order that it qualifies for.
+_PRIORITY = ("picks", "help", "new", "active")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thread as a digest shows it (plain data, safe to keep across sessions)."""
+
+    thread_id: int
+    title: str
+    category_id: int
+    category_name: str
+    excerpt: str | None  # None: the category shows titles only
+    replies: int
+    url: str
+    created_at: datetime
+    activity: int = 0
+    is_new: bool = False
+
+
+@dataclass
+class Digest:
+    """One subscriber's digest for one period."""
+
+    period: Period
+    sections: list[tuple[str, str, list[Item]]] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for _key, _heading, items in self.sections for item in items]
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for item in self.items if item.is_new)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing new this week: no pick, no new thread, no activity."""
+        return not any(key != "help" or item.is_new
+                       for key, _heading, items in self.sections for item in items)
+
+    def thread_ids(self) -> list[int]:
+        return [item.thread_id for item in self.items]
+
+
+def audience_of(subscriber) -> str:
+    """A member reads as a member; an email-only subscriber as a visitor."""
+    return MEMBERS if subscriber.is_member else PUBLIC
+
+
+def _opening_select(audience: str, *where):
+    """(Thread, opening Post body_text, Category) rows for threads whose opening post a
+    digest for ``audience`` may show."""
+    return (
+        select(Thread.id, Thread.title, Thread.category_id, Thread.reply_count,
+               Thread.created_at, func.substr(Post.body_text, 1, EXCERPT_SOURCE).label("body_text"),
+               Category.name, Category.digest_mode)
+        .join(Post, (Post.thread_id == Thread.id) & Post.is_opening.is_(True))
+        .join(Category, Category.id == Thread.category_id)
+        .where(digest_post_filter(audience), category_filter(audience), *where)
+    )
+
+
+def _opening_rows(audience: str, *where):
+    return db.session.execute(_opening_select(audience, *where)).all()
+
+
+def _item(row, *, activity: int = 0, is_new: bool = False) -> Item:
+    mode = effective_mode(row.digest_mode)
+    title = " ".join(row.title.split())  # never a CR or LF, wherever the title goes
+    return Item(
+        thread_id=row.id, title=title, category_id=row.category_id,
+        category_name=row.name, excerpt=cut_excerpt(row.body_text, 200)
+        if mode == "full" else None, replies=row.reply_count,
+        url=external_url("threads.show", thread_id=row.id), created_at=row.created_at,
+        activity=activity, is_new=is_new,
+    )
+
+
+class Selection:
+    """The candidate threads of one period for one audience, ranked per section.
+
+    Built once per run (the expensive part); ``digest_for`` then only filters by the
+    subscriber's categories, and ``recheck`` asks the database again right before a
+    message goes out, so anything hidden, flagged or locked meanwhile drops out.
+    """
+
+    def __init__(self, period: Period, audience: str):
+        self.period, self.audience = period, audience
+        self.per_section = int(current_app.config["DIGEST_ITEMS_PER_SECTION"])
+        self.sections: dict[str, list[Item]] = {key: [] for key, _ in SECTIONS}
+        self._cache: dict[frozenset[int] | None, Digest] = {}
+        # Built once: the check before each message then costs one indexed query.
+        self._recheck = _opening_select(audience, Thread.id.in_(bindparam("ids", expanding=True)))
+        self._select()
+
+    def _select(self) -> None:
+        start, end = self.period.start, self.period.end
+        activity = self._activity(start, end)
+        picks = dict(db.session.execute(
+            select(DigestFeature.thread_id, DigestFeature.created_at)
+            .where(DigestFeature.period == self.period.key)).all())
+        window = end - UNANSWERED_WINDOW
+        rows = _opening_rows(
+            self.audience, Thread.created_at < end,
+            (Thread.created_at >= start)
+            | ((Thread.created_at >= window) & (Thread.reply_count == 0))
+            | Thread.id.in_(list(activity) + list(picks)))
+        placed: dict[str, list[tuple]] = defaultdict(list)
+        for row in rows:
+            is_new = row.created_at >= start
+            item = _item(row, activity=activity.get(row.id, 0), is_new=is_new)
+            for key in _PRIORITY:
+                if key == "picks" and row.id in picks:
+                    placed[key].append((picks[row.id], item))
+                elif key == "help" and row.reply_count == 0:
+                    placed[key].append((-row.created_at.timestamp(), item))
+                elif key == "new" and is_new:
+                    placed[key].append((-row.created_at.timestamp(), item))
+                elif key == "active" and item.activity > 0:
+                    placed[key].append((-item.activity, -row.created_at.timestamp(), item))
+                else:
+                    continue
+                break
+        for key, entries in placed.items():
+            entries.sort(key=lambda entry: (*entry[:-1], entry[-1].thread_id))
+            self.sections[key] = [entry[-1] for entry in entries]
+
+    def _activity(self, start: datetime, end: datetime) -> dict[int, int]:
+        """Replies plus reactions in the period, per thread, on posts the audience sees."""
+        in_period = (Post.created_at >= start) & (Post.created_at < end)
+        counts: dict[int, int] = defaultdict(int)
+        replies = db.session.execute(
+            select(Post.thread_id, func.count(Post.id))
+            .where(in_period, Post.is_opening.is_(False), digest_post_filter(self.audience))
+            .group_by(Post.thread_id))
+        reactions = db.session.execute(
+            select(Post.thread_id, func.count(Reaction.id)).select_from(Reaction)
+            .join(Post, Post.id == Reaction.post_id)
+            .where(Reaction.created_at >= start, Reaction.created_at < end,
+                   digest_post_filter(self.audience))
+            .group_by(Post.thread_id))
+        for thread_id, count in [*replies, *reactions]:
+            counts[thread_id] += count
+        return counts
+
+    def digest_for(self, category_ids: frozenset[int] | None) -> Digest:
+        """The digest for a subscriber reading ``category_ids`` (None: every category).
+
+        Subscribers share a handful of category choices, so each choice is worked out once.
+        """
+        if category_ids not in self._cache:
+            digest = Digest(self.period)
+            for key, heading in SECTIONS:
+                chosen = []
+                for item in self.sections[key]:
+                    if category_ids is None or item.category_id in category_ids:
+                        chosen.append(item)
+                        if len(chosen) == self.per_section:
+                            break
+                if chosen:
+                    digest.sections.append((key, heading, chosen))
+            self._cache[category_ids] = digest
+        cached = self._cache[category_ids]
+        return Digest(cached.period, list(cached.sections))
+
+    def recheck(self, digest: Digest) -> Digest:
+        """The same digest with only the threads that still pass the rule right now, with
+        their titles, excerpts and reply counts as they are now."""
+        ids = digest.thread_ids()
+        if not ids:
+            return digest
+        rows = db.session.connection().execute(self._recheck, {"ids": ids})
+        fresh = {row.id: row for row in rows}
+        checked = Digest(digest.period)
+        for key, heading, items in digest.sections:
+            kept = [_refresh(item, fresh[item.thread_id]) for item in items
+                    if item.thread_id in fresh
+                    and not (key == "help" and fresh[item.thread_id].reply_count > 0)]
+            if kept:
+                checked.sections.append((key, heading, kept))
+        return checked
+
+
+def _refresh(item: Item, row) -> Item:
+    """``item`` with the title, excerpt, category and reply count of ``row`` (its link and
+    ranking stay as selected)."""
+    mode = effective_mode(row.digest_mode)
+    return replace(item, title=" ".join(row.title.split()), category_name=row.name,
+                   excerpt=cut_excerpt(row.body_text, 200) if mode == "full" else None,
+                   replies=row.reply_count)
+
+
+class Selections:
+    """Lazily built ``Selection`` per audience for one period (one run's cache)."""
+
+    def __init__(self, period: Period):
+        self.period = period
+        self._by_audience: dict[str, Selection] = {}
+
+    def __getitem__(self, audience: str) -> Selection:
+        if audience not in self._by_audience:
+            self._by_audience[audience] = Selection(self.period, audience)
+        return self._by_audience[audience]
+
+    def compose(self, recipient, *, recheck: bool = True) -> Digest:
+        """``recipient``'s digest (a ``forum.digest.emails.Recipient``), checked against
+        the database as it is now unless ``recheck`` is False."""
+        selection = self[audience_of(recipient)]
+        digest = selection.digest_for(recipient.category_ids)
+        return selection.recheck(digest) if recheck else digest

@@ -1,0 +1,262 @@
+"""Configuration: production refuses weak settings; every environment has safe limits."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+import config
+from forum import create_app
+
+THIRTY_DAYS = timedelta(days=30)
+GOOD_KEY = "k3" * 20  # 40 characters
+
+
+@pytest.fixture(autouse=True)
+def restore_forum_logger():
+    """Non-testing apps attach a log handler to the "forum" logger; put it back afterwards."""
+    logger = logging.getLogger("forum")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+
+
+def build(name, tmp_path, **overrides):
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'config.db'}",
+        "RATELIMIT_STORAGE_URI": "memory://",  # no Redis needed to build the app
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+    }
+    if name == "production":
+        settings["SECRET_KEY"] = GOOD_KEY
+        settings["SERVER_NAME"] = "forum.example.org"
+    settings.update(overrides)
+    return create_app(name, settings)
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# --- the secret key and server name ----------------------------------------------------------
+
+def test_production_refuses_to_start_without_server_name(tmp_path):
+    with pytest.raises(RuntimeError, match="SERVER_NAME"):
+        build("production", tmp_path, SERVER_NAME=None)
+
+
+def test_production_trusts_only_its_server_name_by_default(tmp_path):
+    app = build("production", tmp_path)
+    assert app.config["TRUSTED_HOSTS"] == ["forum.example.org"]
+
+
+@pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "x" * 31])
+def test_production_refuses_a_missing_or_weak_secret_key(tmp_path, key):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        build("production", tmp_path, SECRET_KEY=key)
+
+
+def test_production_builds_with_a_40_character_key(tmp_path):
+    app = build("production", tmp_path)
+    assert app.config["SECRET_KEY"] == GOOD_KEY
+
+
+def test_production_has_no_fallback_key():
+    """Production never inherits the development key: an unset SECRET_KEY stays unset."""
+    assert config.ProductionConfig.SECRET_KEY != "dev-only-not-secret"
+    assert config.ProductionConfig.REQUIRE_SECRET_KEY is True
+
+
+# --- production settings -------------------------------------------------------------------
+
+def test_production_cookies_and_debug(tmp_path):
+    app = build("production", tmp_path)
+    cfg = app.config
+    assert cfg["SESSION_COOKIE_SECURE"] is True
+    assert cfg["REMEMBER_COOKIE_SECURE"] is True
+    assert cfg["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert cfg["SESSION_COOKIE_HTTPONLY"] is True and cfg["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert cfg["SESSION_COOKIE_SAMESITE"] == "Lax" and cfg["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    assert cfg.get("SESSION_COOKIE_DOMAIN") in (None, False)  # __Host- forbids a Domain
+    assert cfg["DEBUG"] is False and app.debug is False
+    assert not app.testing
+    assert cfg["WTF_CSRF_ENABLED"] is True
+    assert cfg["RATELIMIT_ENABLED"] is True
+    assert cfg["PREFERRED_URL_SCHEME"] == "https"
+
+
+def test_production_default_rate_limit_storage_is_shared():
+    """Memory storage counts per worker process: production must not default to it."""
+    assert not config.ProductionConfig.RATELIMIT_STORAGE_URI.startswith("memory://")
+
+
+def test_production_session_cookie_is_a_host_cookie(tmp_path):
+    app = build("production", tmp_path)
+    client = app.test_client()
+    # The login form stores a CSRF token, so the session cookie is set.
+    response = client.get("/auth/login", base_url="https://forum.example.org")
+    assert response.status_code == 200
+    cookies = response.headers.getlist("Set-Cookie")
+    [session_cookie] = [c for c in cookies if c.startswith("__Host-session=")]
+    attributes = {part.strip().split("=", 1)[0].lower() for part in session_cookie.split(";")[1:]}
+    assert {"secure", "httponly", "path", "samesite"} <= attributes
+    assert "domain" not in attributes
+    assert "SameSite=Lax" in session_cookie and "Path=/" in session_cookie
+
+
+def test_forum_env_production_is_not_debug(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORUM_ENV", "production")
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app = create_app(None, {"SECRET_KEY": GOOD_KEY, "RATELIMIT_STORAGE_URI": "memory://",
+                            "SERVER_NAME": "forum.example.org",
+                            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.db'}"})
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert not app.debug
+
+
+def test_production_stays_out_of_debug_even_with_flask_debug_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    try:
+        app = build("production", tmp_path)
+    except RuntimeError:
+        return  # refusing to start is an acceptable answer too
+    assert app.debug is False
+
+
+# --- limits that hold everywhere -------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(config.CONFIGS))
+def test_every_config_limits_request_size_and_cookie_lifetimes(tmp_path, name):
+    app = build(name, tmp_path)
+    cfg = app.config
+    assert isinstance(cfg["MAX_CONTENT_LENGTH"], int)
+    assert 0 < cfg["MAX_CONTENT_LENGTH"] <= 2 * 1024 * 1024
+    assert 0 < _seconds(cfg["REMEMBER_COOKIE_DURATION"]) <= THIRTY_DAYS.total_seconds()
+    assert 0 < _seconds(cfg["PERMANENT_SESSION_LIFETIME"]) <= THIRTY_DAYS.total_seconds()
+    assert cfg["SESSION_COOKIE_HTTPONLY"] is True
+    assert cfg["SESSION_COOKIE_SAMESITE"] in ("Lax", "Strict")
+    assert cfg["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert cfg["REMEMBER_COOKIE_SAMESITE"] in ("Lax", "Strict")
+    assert not app.debug
+
+
+@pytest.mark.parametrize("name", sorted(config.CONFIGS))
+def test_every_config_class_sets_the_limits_itself(name):
+    cls = config.CONFIGS[name]
+    assert isinstance(cls.MAX_CONTENT_LENGTH, int) and cls.MAX_CONTENT_LENGTH > 0
+    assert _seconds(cls.REMEMBER_COOKIE_DURATION) <= THIRTY_DAYS.total_seconds()
+
+
+def test_testing_config_is_only_for_tests():
+    assert config.TestingConfig.TESTING is True
+    assert getattr(config.ProductionConfig, "TESTING", False) is False
+    assert getattr(config.DevelopmentConfig, "TESTING", False) is False
+
+
+# --- environment parsing ---------------------------------------------------------------------
+
+def test_crisis_contacts_parsing(monkeypatch):
+    monkeypatch.setenv("CRISIS_CONTACTS", "A|1;B|2")
+    assert config._crisis_contacts() == [("A", "1"), ("B", "2")]
+
+
+def test_crisis_contacts_tolerates_spaces_and_junk(monkeypatch):
+    monkeypatch.setenv(
+        "CRISIS_CONTACTS",
+        " Samaritans | call 116 123 ;; no separator ; |nameless; Diabetes UK|0345 123 2399|x ",
+    )
+    assert config._crisis_contacts() == [
+        ("Samaritans", "call 116 123"),
+        ("Diabetes UK", "0345 123 2399|x"),
+    ]
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_crisis_contacts_default_is_empty(monkeypatch, value):
+    if value is None:
+        monkeypatch.delenv("CRISIS_CONTACTS", raising=False)
+    else:
+        monkeypatch.setenv("CRISIS_CONTACTS", value)
+    assert config._crisis_contacts() == []
+
+
+def test_env_helpers(monkeypatch):
+    monkeypatch.setenv("FORUM_X_BOOL", "Yes")
+    monkeypatch.setenv("FORUM_X_INT", "42")
+    monkeypatch.setenv("FORUM_X_EMPTY", "")
+    assert config._env_bool("FORUM_X_BOOL", False) is True
+    assert config._env_bool("FORUM_X_EMPTY", True) is True
+    assert config._env_int("FORUM_X_INT", 1) == 42
+    assert config._env("FORUM_X_EMPTY", "fallback") == "fallback"
+    monkeypatch.setenv("FORUM_X_BOOL", "0")
+    assert config._env_bool("FORUM_X_BOOL", True) is False
+
+
+def test_crisis_contacts_appear_on_the_help_page(app, client):
+    app.config["CRISIS_CONTACTS"] = [("Test Line", "call 0000 000")]
+    page = client.get("/help").get_data(as_text=True)
+    assert "Test Line" in page and "call 0000 000" in page
+
+
+# --- host trust: emailed links never come from the request's Host (item 29) ------------------
+
+def _reset_link(tmp_path, smtp_server, mailbox, **overrides) -> str:
+    from forum.extensions import db
+    from tests.conftest import link_in
+    from tests.factories import make_user
+
+    app = build("production", tmp_path, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
+                MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server[0].port, **overrides)
+    with app.app_context():
+        db.create_all()
+        make_user(email="victim@example.test")
+        db.session.commit()
+    client = app.test_client()
+    response = client.post("/auth/reset", data={"email": "victim@example.test"},
+                           base_url="https://evil.test",
+                           headers={"X-Forwarded-Host": "evil.test"})
+    with app.app_context():
+        db.engine.dispose()
+    assert response.status_code == 200
+    [message] = mailbox.to("victim@example.test")
+    return link_in(message, "/auth/reset/")
+
+
+def test_reset_link_uses_the_configured_server_name(tmp_path, smtp_server, mailbox):
+    # TRUSTED_HOSTS opened up so the spoofed Host reaches the view: the link must still
+    # be built from SERVER_NAME.
+    link = _reset_link(tmp_path, smtp_server, mailbox, SERVER_NAME="forum.example.org",
+                       TRUSTED_HOSTS=["evil.test", "forum.example.org"])
+    assert link.startswith("https://forum.example.org/auth/reset/")
+    assert "evil" not in link
+
+
+def test_reset_link_ignores_a_spoofed_host_with_production_defaults(tmp_path, smtp_server,
+                                                                     mailbox, monkeypatch):
+    monkeypatch.delenv("SERVER_NAME", raising=False)
+    try:
+        link = _reset_link(tmp_path, smtp_server, mailbox, SERVER_NAME=None)
+    except RuntimeError:
+        return  # refusing to start without SERVER_NAME is a fix too
+    assert "evil.test" not in link
+
+
+def test_spoofed_host_is_refused_when_trusted_hosts_is_set(tmp_path):
+    app = build("production", tmp_path, TRUSTED_HOSTS=["forum.example.org"])
+    client = app.test_client()
+    response = client.get("/help", base_url="https://evil.test")
+    assert response.status_code == 400
+    assert b"Need help now?" in response.data  # our friendly page, not a bare error
+    assert client.get("/help", base_url="https://forum.example.org").status_code == 200
+
+
+def test_production_defaults_refuse_a_spoofed_host(tmp_path, monkeypatch):
+    try:
+        app = build("production", tmp_path, TRUSTED_HOSTS=config.ProductionConfig.TRUSTED_HOSTS)
+    except RuntimeError:
+        return  # refusing to start without TRUSTED_HOSTS is a fix too
+    response = app.test_client().get("/help", base_url="https://evil.test")
+    assert response.status_code == 400
