@@ -115,7 +115,8 @@ class Config:
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Sugar Circle <no-reply@localhost>")
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 15)
-    MAIL_SUPPRESS_SEND = False  # Flask-Mail would silently drop mail under TESTING; tests use real SMTP
+    # Flask-Mail would silently drop mail under TESTING; the tests use a real SMTP server.
+    MAIL_SUPPRESS_SEND = False
     MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR")  # default: <instance>/outbox
 
     # Safety: shown on the "Need help now?" page; CRISIS_CONTACTS="Name|detail;Name|detail".
@@ -175,7 +176,8 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
-    """The test suite. Cheap password hashing; rate limits and CSRF off unless a test turns them on."""
+    """The test suite: cheap password hashing; rate limits and CSRF off unless a test
+    turns them on."""
 
     TESTING = True
     SECRET_KEY = "testing-secret-key"

@@ -153,16 +153,14 @@ def build_forum(app, *, posts: int, subscribers: int, seed: int = 5) -> None:
             rows.append({"id": pid, "thread_id": tid, "author_id": aid, "body_source": body,
                          "body_html": f"<p>{body}</p>", "body_text": body, "created_at": at,
                          "status": status, "is_opening": is_opening})
-            if len(rows) == 5_000:
-                conn.execute(insert(Post), rows)
-                rows = []
-        if rows:
-            conn.execute(insert(Post), rows)
         conn.execute(insert(Thread), [
             {"id": tid, "category_id": cid, "author_id": first[tid][0], "title": title,
              "created_at": first[tid][1], "last_post_at": first[tid][1], "post_count": 0,
              "reply_count": replies.get(tid, 0), "is_listed": True, "is_pinned": False,
              "is_locked": rng.random() < 0.01} for tid, cid, title in corpus.threads])
+        for start in range(0, len(rows), 5_000):  # after the threads: PostgreSQL checks keys
+            conn.execute(insert(Post), rows[start:start + 5_000])
+        del rows
         reactions = [{"post_id": rng.randint(1, posts), "user_id": rng.randint(1, authors),
                       "kind": rng.choice(("thanks", "me_too")),
                       "created_at": now - timedelta(seconds=rng.uniform(0, window))}

@@ -70,6 +70,8 @@ def moderated_category_ids(user) -> set[int] | _All:
         return set()
     if member.role == "admin":
         return ALL
+    if member.is_suspended(utcnow()):
+        return set()  # a suspended moderator has no powers until the suspension ends
     cache = g.setdefault("_moderated_categories", {}) if has_request_context() else {}
     if member.id not in cache:
         ids: set[int] = set()

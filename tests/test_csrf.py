@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from forum.auth import tokens
 from forum.clock import utcnow
+from forum.digest.subscriptions import confirm_token, new_token, unsubscribe_token
 from forum.extensions import csrf, db
-from forum.models import WatchedPhrase
+from forum.models import DigestSubscription, ModerationNotice, WatchedPhrase
 from forum.moderation.services import open_review_item
 from tests.factories import (
     PASSWORD,
@@ -33,8 +34,9 @@ from tests.factories import (
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 # Endpoints allowed to take unsafe requests without a CSRF token, each named on purpose.
-# Empty today; the RFC 8058 one-click unsubscribe POST will be the only entry.
-EXEMPT: set[str] = set()
+# Only the RFC 8058 one-click unsubscribe: the mail provider POSTs it with no cookie and no
+# token (it is also in forum.security.CROSS_SITE_POST_ENDPOINTS).
+EXEMPT: set[str] = {"digest.unsubscribe"}
 
 # Columns that a read may legitimately touch (activity stamps, not state changes).
 VOLATILE_COLUMNS = {("users", "last_seen_at")}
@@ -75,14 +77,24 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "admin.phrases": {"phrase": "cheap test strips", "action": "flag", "category": "spam"},
     "admin.edit_phrase": {"action": "hold", "category": "prescription_trading"},
     "admin.delete_phrase": {},
+    "moderation.mark_notices_read": {},
+    "digest.subscribe": {"email": "digest.reader@example.test"},
+    "digest.confirm": {},
+    "digest.resubscribe": {},
+    "digest.update_settings": {"subscribed": "y"},
+    "digest.feature": {},
+    "digest.admin_category_mode": {"mode": "sensitive"},
 }
 
 # Who sends each request: a member, unless the route is for a category's trained
-# moderator (who leads the world's categories) or for admins.
+# moderator (who leads the world's categories) or for admins. Endpoints named here must
+# change something in the control test below.
 ACTORS = {endpoint: "moderator" for endpoint in (
     "moderation.claim", "moderation.act", "moderation.toggle_duty", "moderation.thread_tool",
     "moderation.move_thread")}
 ACTORS.update({endpoint: "admin" for endpoint in PAYLOADS if endpoint.startswith("admin.")})
+ACTORS.update({"digest.feature": "moderator", "digest.admin_category_mode": "admin",
+               "moderation.mark_notices_read": "member"})
 
 # Values for URL parts that are not ids.
 URL_WORDS = {"action": "dismiss", "tool": "pin"}
@@ -97,7 +109,8 @@ def app_overrides():
 def world(app):
     """A member (the usual actor) with a thread and post of their own, plus someone else's
     post; a trained moderator leading both categories and an admin (the actors for their
-    routes); an open review item, a watched phrase and a trained member to appoint."""
+    routes); an open review item, a watched phrase and a trained member to appoint; an
+    unread notice for the member and a pending email-only digest subscription."""
     with app.app_context():
         member = make_user(email="csrf.member@example.test", display_name="Csrf Member")
         pending = make_user(email="csrf.pending@example.test", display_name="Not Yet",
@@ -119,6 +132,11 @@ def world(app):
         phrase = WatchedPhrase(phrase="swap my pens", action="block",
                                category="prescription_trading")
         db.session.add(phrase)
+        subscription = DigestSubscription(email="csrf.digest@example.test", token=new_token(),
+                                          status="pending", requested_at=utcnow())
+        db.session.add(subscription)
+        db.session.add(ModerationNotice(user_id=member.id, post_id=own_post.id, kind="warning",
+                                        message="A moderator has sent you a warning."))
         db.session.commit()
         world = {
             "member_id": member.id,
@@ -134,11 +152,15 @@ def world(app):
             "item_id": item.id,
             "phrase_id": phrase.id,
             "user_id": trainee.id,  # the person admin routes act on
+            "subscription_id": subscription.id,
             "tokens": {
                 "auth.confirm": tokens.make_confirm_token(pending),
                 "auth.reset_password": tokens.make_reset_token(member),
                 "accounts.confirm_email_change": tokens.make_email_change_token(
                     member, "changed@example.test"),
+                "digest.confirm": confirm_token(subscription),
+                "digest.resubscribe": unsubscribe_token(subscription),
+                "digest.unsubscribe": unsubscribe_token(subscription),
             },
         }
     return world
@@ -289,7 +311,7 @@ def test_control_same_request_succeeds_when_csrf_is_off(app, client, world, endp
 
 
 def test_exempt_endpoints_still_work_without_token(app, client, world):
-    for endpoint in EXEMPT:  # pragma: no cover - empty until the unsubscribe endpoint lands
+    for endpoint in EXEMPT:
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         response = client.post(url_for_rule(rule, world))
         assert response.status_code != 400, endpoint

@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from forum.auth import tokens
 from forum.clock import utcnow
+from forum.digest.subscriptions import confirm_token, new_token, unsubscribe_token
 from forum.extensions import db
 from forum.logs import OneLineFormatter, safe
-from forum.models import ModerationNotice, WatchedPhrase
+from forum.models import DigestSubscription, ModerationNotice, WatchedPhrase
 from forum.moderation.services import open_review_item
 from tests.factories import make_category, make_post, make_thread, make_user
 
@@ -46,8 +47,8 @@ def app_overrides():
 @pytest.fixture
 def world(app):
     """A member with a thread and post of their own, someone else's post (under review),
-    a moderation notice the member has read, an admin, a watched phrase, and a tripwire
-    route that fails."""
+    a moderation notice the member has read, an admin, a watched phrase, the member's
+    confirmed digest subscription, and a tripwire route that fails."""
 
     @app.get("/__boom")
     def boom():
@@ -71,6 +72,10 @@ def world(app):
         phrase = WatchedPhrase(phrase="swap my pens", action="block",
                                category="prescription_trading")
         db.session.add(phrase)
+        subscription = DigestSubscription(user_id=member.id, token=new_token(),
+                                          status="confirmed", created_at=utcnow(),
+                                          subscribed_at=utcnow())
+        db.session.add(subscription)
         db.session.commit()
         return {
             "session_id": member.get_id(),
@@ -82,11 +87,15 @@ def world(app):
             "other_post_id": other_post.id,
             "item_id": item.id,
             "phrase_id": phrase.id,
+            "subscription_id": subscription.id,
             "tokens": {
                 "auth.confirm": tokens.make_confirm_token(pending),
                 "auth.reset_password": tokens.make_reset_token(member),
                 "accounts.confirm_email_change": tokens.make_email_change_token(
                     member, "new.address@example.test"),
+                "digest.confirm": confirm_token(subscription),
+                "digest.resubscribe": unsubscribe_token(subscription),
+                "digest.unsubscribe": unsubscribe_token(subscription),
             },
         }
 
@@ -274,9 +283,6 @@ def test_get_requests_change_nothing(app, client, world):
     assert snapshot(app) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "GET /notices (forum/moderation/views.py notices) marks the member's unread notices "
-    "as read: a state change on GET (SECURITY.md 26), so a cross-site GET can clear them"))
 def test_reading_notices_by_get_changes_nothing(app, client, world):
     with app.app_context():
         notice = db.session.scalar(select(ModerationNotice))
@@ -288,6 +294,21 @@ def test_reading_notices_by_get_changes_nothing(app, client, world):
 
     assert client.get("/notices").status_code == 200
     assert snapshot(app) == before
+
+
+def test_mark_all_as_read_is_a_post_button(app, client, world):
+    with app.app_context():
+        notice = db.session.scalar(select(ModerationNotice))
+        notice.read_at = None
+        db.session.commit()
+    log_in(client, world)
+    page = client.get("/notices").data
+    assert b'action="/notices/read"' in page and b"Mark all as read" in page
+    response = client.post("/notices/read")
+    assert response.status_code == 302 and response.location.endswith("/notices")
+    with app.app_context():
+        assert db.session.scalar(select(ModerationNotice)).read_at is not None
+    assert b"Mark all as read" not in client.get("/notices").data
 
 
 # --- no third parties, no inline code -----------------------------------------------------

@@ -23,7 +23,8 @@ def test_newcomer_can_register_confirm_post_and_reply(app, client, mailbox):
     resp = client.post("/auth/login", data={"email": "newbie@example.test",
                                             "password": "my pump beeps at 3am every night"})
     assert resp.status_code == 302
-    resp = client.post("/c/type-1/new", data={"title": "Hello everyone", "body": "First post **here**"})
+    resp = client.post("/c/type-1/new",
+                       data={"title": "Hello everyone", "body": "First post **here**"})
     assert resp.status_code == 302
     with app.app_context():
         thread = db.session.scalar(db.select(Thread))

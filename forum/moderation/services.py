@@ -36,6 +36,10 @@ class ItemClosed(Exception):
     """The review item was already resolved: nothing more to do (409)."""
 
 
+class CannotSuspendStaff(Exception):
+    """Admins can't be suspended here, and only admins suspend moderators."""
+
+
 class TooLong(Exception):
     """A moderator tried to suspend for longer than they may."""
 
@@ -288,6 +292,8 @@ def suspend(item: ReviewItem, *, moderator: User, days: int | None, reason: str)
     if not moderator.is_admin and (days is None or days > MODERATOR_MAX_SUSPENSION_DAYS):
         raise TooLong(days)
     author = item.post.author
+    if author.is_admin or (author.role == "moderator" and not moderator.is_admin):
+        raise CannotSuspendStaff(author.id)
     before = {"suspended_until": author.suspended_until}
     until = utcnow() + timedelta(days=days) if days else PERMANENT
     author.suspended_until = until

@@ -166,6 +166,10 @@ def act(item_id, action):
     except services.TooLong:
         form.days.errors.append("Moderators can suspend for 7 days at most; ask an admin.")
         return _render_item_with_error(review, action, form)
+    except services.CannotSuspendStaff:
+        form.reason.errors.append("Staff can't be suspended here; only admins suspend "
+                                  "moderators.")
+        return _render_item_with_error(review, action, form)
     except services.ItemClosed:
         abort(409)
     db.session.commit()
@@ -329,9 +333,17 @@ def notices():
         .order_by(ModerationNotice.created_at.desc())
     ).all()
     unread = {n.id for n in items if n.read_at is None}
-    services.mark_notices_read(user)
-    db.session.commit()
+    # Reading changes nothing (SECURITY.md 26): "Mark all as read" is a POST.
     return render_template("moderation/notices.html", notices=items, unread_ids=unread)
+
+
+@bp.post("/notices/read")
+@login_required
+def mark_notices_read():
+    """Mark all of one's notices as read (the button on the notices page)."""
+    services.mark_notices_read(_me())
+    db.session.commit()
+    return redirect(url_for("moderation.notices"))
 
 
 @bp.get(f"/support/<{ID}:post_id>")

@@ -6,17 +6,9 @@ from conftest, so the module can be tested before the rest of the app exists.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from werkzeug.security import generate_password_hash
-
-# Runs without any conftest or pytest config (--noconftest), so make the project importable.
-REPO_ROOT = str(Path(__file__).resolve().parents[2])
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
 
 from forum.auth import passwords
 from forum.auth.passwords import (

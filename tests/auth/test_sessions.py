@@ -8,9 +8,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from forum import clock
-
-from forum import create_app
+from forum import clock, create_app
 from forum.extensions import db
 from forum.models import User
 from tests.factories import PASSWORD, make_user

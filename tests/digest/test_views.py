@@ -24,8 +24,7 @@ def test_preview_my_digest_is_the_email_html(app, client, auth, world):
     assert "This week so far" in html and "Why you receive this" in html
     # Last week's thread is not news any more, but it still waits for a first reply.
     assert html.index("Can you help?") < html.index("Night-time hypos")
-    assert "style-src 'unsafe-inline'" in response.headers["Content-Security-Policy"]
-    assert "script-src" not in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
 
     from forum.digest.content import Selections

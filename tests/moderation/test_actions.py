@@ -310,3 +310,38 @@ def test_warning_about_a_held_post_keeps_the_item_open(app, client, mod_forum, l
         assert counter_mismatches() == []
     login("bob")
     assert "I want to end it all" in text(client.get(f"/t/{mod_forum.thread_id}"))
+
+
+def test_suspended_moderator_loses_powers(app, frozen_clock):
+    from datetime import timedelta
+
+    from forum import permissions
+    from forum.clock import utcnow
+    from forum.extensions import db
+    from tests.factories import make_category, make_moderator
+
+    with app.app_context():
+        category = make_category()
+        moderator = make_moderator(categories=[category])
+        assert permissions.can_moderate(moderator, category)
+        moderator.suspended_until = utcnow() + timedelta(days=2)
+        db.session.flush()
+        assert not permissions.can_moderate(moderator, category)
+        assert not permissions.is_active_moderator(moderator)
+
+
+def test_moderators_cannot_suspend_staff(app):
+    import pytest
+
+    from forum.moderation import services
+    from tests.factories import make_category, make_moderator, make_thread, make_user
+
+    with app.app_context():
+        category = make_category()
+        moderator = make_moderator(categories=[category])
+        for author in (make_user(role="admin"), make_moderator(categories=[category])):
+            thread = make_thread(category=category, author=author)
+            item = services.open_review_item(thread.posts[0], source="flags", reason="spam")
+            with pytest.raises(services.CannotSuspendStaff):
+                services.suspend(item, moderator=moderator, days=1, reason="test")
+            assert author.suspended_until is None
