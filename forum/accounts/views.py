@@ -11,13 +11,10 @@ from forum.auth import emails, passwords, services, tokens
 from forum.auth.forms import ResendConfirmationForm
 from forum.auth.sessions import start_session
 from forum.extensions import db
+from forum.routing import me as _me
 from forum.threads.forms import ConfirmForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/settings")
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _remembered() -> bool:

@@ -10,22 +10,16 @@ from forum.admin import queries, services
 from forum.admin.forms import CategoriesForm, PhraseForm, PhraseUpdateForm, RoleForm, TrainingForm
 from forum.extensions import db
 from forum.models import Category, User, WatchedPhrase
+from forum.routing import ID
+from forum.routing import me as _me
 from forum.threads.forms import ConfirmForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-# A longer number is a routing 404, not a database error (PostgreSQL integers).
-ID = "int(max=2147483647)"
-
-
 @bp.before_request
 @login_required
 def _admins_only():
     if not current_user.is_admin:
         abort(403)
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 @bp.get("/")

@@ -28,18 +28,12 @@ from forum.digest.forms import CategoryModeForm, DigestSettingsForm, SubscribeFo
 from forum.digest.schedule import Schedule, current_period
 from forum.extensions import csrf, db, limiter
 from forum.models import Category, DigestDelivery, DigestSubscription
+from forum.routing import ID
+from forum.routing import me as _me
 from forum.threads import queries as thread_queries
 from forum.threads.forms import ConfirmForm
 
 bp = Blueprint("digest", __name__)
-
-# Ids in URLs fit PostgreSQL's integer: a bigger one is a 404, not a database error.
-ID = "int(max=2147483647)"
-
-
-def _me():
-    return current_user._get_current_object()
-
 
 def _schedule() -> Schedule:
     return Schedule.from_config(current_app.config)

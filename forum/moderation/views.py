@@ -36,18 +36,12 @@ from forum.moderation.forms import (
     ReasonForm,
     SuspendForm,
 )
+from forum.routing import ID
+from forum.routing import me as _me
 from forum.threads import queries as thread_queries
 from forum.threads.forms import ConfirmForm
 
 bp = Blueprint("moderation", __name__)
-# A longer number is a routing 404, not a database error (PostgreSQL integers).
-ID = "int(max=2147483647)"
-
-
-def _me():
-    return current_user._get_current_object()
-
-
 def _require_moderator() -> None:
     if not current_user.is_authenticated:
         abort(404)

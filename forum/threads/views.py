@@ -11,21 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from forum import permissions, ratelimits
 from forum.extensions import db, login_manager
 from forum.moderation.watch import personal_info
+from forum.routing import ID
+from forum.routing import me as _me
 from forum.text import quote_markdown
 from forum.threads import posting, queries, services
 from forum.threads.forms import ConfirmForm, EditPostForm, NewThreadForm, ReactionForm, ReplyForm
 
 bp = Blueprint("threads", __name__)
-
-# Ids in URLs stop at the largest INTEGER primary key: a longer number is a 404 from
-# routing, not an out-of-range error from the database driver (a 500).
-ID = "int(max=2147483647)"
-
-
-def _me():
-    """The real ``User`` behind ``current_user`` (services never see the proxy)."""
-    return current_user._get_current_object()
-
 
 # ASCII digits only ("²".isdigit() is true but int() refuses it), and few enough of
 # them that page * per_page stays a small integer for the database's OFFSET.

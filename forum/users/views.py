@@ -10,11 +10,11 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.models import Thread, User
 from forum.permissions import listed_thread_filter, visible_category_filter
+from forum.routing import ID
 
 bp = Blueprint("users", __name__, url_prefix="/members")
 
 RECENT_THREADS = 10
-ID = "int(max=2147483647)"  # a longer number is a routing 404, not a database error
 
 
 @bp.get(f"/<{ID}:user_id>")
