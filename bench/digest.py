@@ -193,6 +193,9 @@ def build_forum(app, *, posts: int, subscribers: int, seed: int = 5) -> None:
             {"subscription_id": s["id"], "category_id": cid} for s in subs
             if not s["all_categories"] for cid in rng.sample(range(1, 9), 3)])
         db.session.commit()
+        # Statistics, as autovacuum (PostgreSQL) or a maintained database would have them.
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
         counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
                   for model in (Thread, Post, Reaction, DigestSubscription)}
     print(f"  forum built in {time.perf_counter() - started:.1f} s: {counts}", flush=True)
@@ -211,21 +214,31 @@ def set_active_subscribers(app, count: int) -> None:
         db.session.commit()
 
 
-def timed_send(env: dict[str, str]) -> tuple[float, str, float]:
+# Started from a small, fresh interpreter: a child forked from this (large) process would
+# inherit its resident size in ``ru_maxrss``, which Linux keeps across exec.
+LAUNCHER = textwrap.dedent('''
+    import os, sys
+    pid = os.fork()
+    if pid == 0:
+        os.execv(sys.argv[2], sys.argv[2:])
+    _pid, status, usage = os.wait4(pid, 0)
+    with open(sys.argv[1], "w") as out:
+        out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+''')
+
+
+def timed_send(env: dict[str, str], workdir: Path) -> tuple[float, str, float]:
     """Run ``flask digest send`` in its own process: (seconds, summary, peak RSS MiB)."""
     flask = str(Path(sys.executable).with_name("flask"))
+    report = workdir / "launcher.out"
     started = time.perf_counter()
-    proc = subprocess.Popen([flask, "--app", "forum", "digest", "send"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([sys.executable, "-c", LAUNCHER, str(report), flask, "--app", "forum",
+                           "digest", "send"], cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
-    proc.stdout.close()
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"digest send failed ({proc.returncode}):\n{out}\n{err}")
-    return elapsed, out.strip().splitlines()[-1], usage.ru_maxrss / 1024
+    code, maxrss = (int(part) for part in report.read_text().split())
+    if code not in (0, 1):
+        raise SystemExit(f"digest send failed ({code}):\n{proc.stdout}\n{proc.stderr}")
+    return elapsed, proc.stdout.strip().splitlines()[-1], maxrss / 1024
 
 
 def raw_smtplib(port: int, messages: list[tuple[str, bytes]]) -> float:
@@ -247,7 +260,8 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary directory (and PostgreSQL database)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="forum-digest-bench-"))
     pg_name = None
@@ -265,7 +279,9 @@ def main() -> None:
             url = f"sqlite:///{workdir / 'forum.db'}"
         run(args, workdir, url)
     finally:
-        if pg_name:
+        if pg_name and args.keep:
+            print(f"kept PostgreSQL database {pg_name}")
+        elif pg_name:
             import psycopg
 
             with psycopg.connect(args.pg_admin, autocommit=True) as admin:
@@ -299,7 +315,7 @@ def run(args, workdir: Path, url: str) -> None:
                     "MAIL_DEFAULT_SENDER": "Sugar Circle <no-reply@forum.example.org>",
                     "RATELIMIT_STORAGE_URI": "memory://", "PYTHONPATH": str(ROOT)})
         print(f"Sending to {count:,} subscribers ...", flush=True)
-        elapsed, line, rss = timed_send(env)
+        elapsed, line, rss = timed_send(env, workdir)
         sink.stop()
         print(f"  {line}  ({elapsed:.1f} s, peak RSS {rss:.0f} MiB)", flush=True)
         results[count] = (elapsed, line, rss, sink)

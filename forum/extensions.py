@@ -1,5 +1,6 @@
 """Unbound Flask extensions, bound to an app in ``init_app`` (the app-factory pattern)."""
 
+import sqlite3
 from pathlib import Path
 
 from flask_limiter import Limiter
@@ -9,7 +10,8 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names let Alembic alter and drop constraints, on SQLite too.
@@ -36,8 +38,51 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite in WAL mode with ``synchronous=NORMAL``.
+
+    Readers no longer wait for a writer (several gunicorn workers, a digest run beside
+    the site), and a commit no longer waits for the disk: a committed transaction
+    survives the process being killed (what the digest's exactly-once ledger relies
+    on), though the last few may be lost if the machine loses power. PostgreSQL keeps
+    its own, fully durable, setting.
+    """
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        _postgresql_settings(dbapi_connection)
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _postgresql_settings(dbapi_connection) -> None:
+    """PostgreSQL without JIT compilation: the forum's queries are short, and a plan
+    whose cost is misjudged (fresh tables without statistics) otherwise spends ~15 ms
+    compiling a query that runs in 0.1 ms."""
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
+
+
+def _engine_options(app) -> None:
+    """Pooled connections are reused newest first (``pool_use_lifo``): one busy
+    connection stays warm, idle ones can be closed, and a digest run keeps talking on
+    the connection whose ``PRAGMA data_version`` it compares (forum.digest.versions).
+    An in-memory SQLite database has no such pool."""
+    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if uri in ("sqlite://", "sqlite:///:memory:") or ":memory:" in uri:
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_use_lifo", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def init_app(app):
     """Bind every extension to ``app``."""
+    _engine_options(app)
     db.init_app(app)
     # An absolute path, so `flask --app forum db ...` works from any directory.
     migrations = Path(__file__).resolve().parent.parent / "migrations"

@@ -73,6 +73,13 @@ def under_review():
             | exists().where(ReviewItem.post_id == Post.id, ReviewItem.status == "open"))
 
 
+def digest_thread_filter(audience: str):
+    """SQL criterion for the ``Thread`` (joined with its ``Category``) a digest for
+    ``audience`` may show: listed, not locked, in a category it may show."""
+    return and_(Thread.is_listed.is_(True), Thread.is_locked.is_(False),
+                category_filter(audience))
+
+
 def digest_post_filter(audience: str):
     """SQL criterion for the ``Post`` rows a digest for ``audience`` may show or count.
 
@@ -82,7 +89,12 @@ def digest_post_filter(audience: str):
     # A correlated EXISTS (one primary-key lookup per post), not "IN (every listed
     # thread)": the check before each message must stay cheap on a big forum.
     thread_ok = (select(Thread.id).join(Thread.category)
-                 .where(Thread.id == Post.thread_id, Thread.is_listed.is_(True),
-                        Thread.is_locked.is_(False), category_filter(audience))
+                 .where(Thread.id == Post.thread_id, digest_thread_filter(audience))
                  .exists())
     return and_(Post.status == "visible", thread_ok, ~under_review())
+
+
+def digest_opening_filter(audience: str):
+    """``digest_post_filter`` for a query that already joins the post's ``Thread`` and
+    its ``Category``: the same rule, without looking the thread up a second time."""
+    return and_(Post.status == "visible", ~under_review(), digest_thread_filter(audience))

@@ -9,7 +9,7 @@ most active that it qualifies for.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -19,11 +19,12 @@ from sqlalchemy import bindparam, func, select
 from forum.digest.audience import (
     MEMBERS,
     PUBLIC,
-    category_filter,
+    digest_opening_filter,
     digest_post_filter,
     effective_mode,
 )
 from forum.digest.schedule import Period
+from forum.digest.versions import DataVersion
 from forum.extensions import db
 from forum.models import Category, DigestFeature, Post, Reaction, Thread
 from forum.text import excerpt as cut_excerpt
@@ -63,6 +64,7 @@ class Digest:
 
     period: Period
     sections: list[tuple[str, str, list[Item]]] = field(default_factory=list)
+    _key: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def items(self) -> list[Item]:
@@ -77,6 +79,17 @@ class Digest:
         """Nothing new this week: no pick, no new thread, no activity."""
         return not any(key != "help" or item.is_new
                        for key, _heading, items in self.sections for item in items)
+
+    def key(self) -> tuple:
+        """The digest's content as a hashable value: equal keys, equal emails."""
+        if self._key is None:
+            self._key = (self.period.key, tuple((key, heading, tuple(items))
+                                                for key, heading, items in self.sections))
+        return self._key
+
+    def copy(self) -> Digest:
+        """A copy whose section list can change without changing this one."""
+        return Digest(self.period, list(self.sections), self._key)
 
     def thread_ids(self) -> list[int]:
         return [item.thread_id for item in self.items]
@@ -96,7 +109,7 @@ def _opening_select(audience: str, *where):
                Category.name, Category.digest_mode)
         .join(Post, (Post.thread_id == Thread.id) & Post.is_opening.is_(True))
         .join(Category, Category.id == Thread.category_id)
-        .where(digest_post_filter(audience), category_filter(audience), *where)
+        .where(digest_opening_filter(audience), *where)
     )
 
 
@@ -200,8 +213,7 @@ class Selection:
                 if chosen:
                     digest.sections.append((key, heading, chosen))
             self._cache[category_ids] = digest
-        cached = self._cache[category_ids]
-        return Digest(cached.period, list(cached.sections))
+        return self._cache[category_ids].copy()
 
     def recheck(self, digest: Digest) -> Digest:
         """The same digest with only the threads that still pass the rule right now, with
@@ -233,18 +245,37 @@ def _refresh(item: Item, row) -> Item:
 class Selections:
     """Lazily built ``Selection`` per audience for one period (one run's cache)."""
 
-    def __init__(self, period: Period):
+    RECHECKED = 256  # rechecked digests kept while the database does not change
+
+    def __init__(self, period: Period, versions: DataVersion | None = None):
         self.period = period
+        self.versions = versions or DataVersion()
         self._by_audience: dict[str, Selection] = {}
+        self._rechecked: OrderedDict = OrderedDict()
 
     def __getitem__(self, audience: str) -> Selection:
         if audience not in self._by_audience:
             self._by_audience[audience] = Selection(self.period, audience)
         return self._by_audience[audience]
 
-    def compose(self, recipient, *, recheck: bool = True) -> Digest:
+    def compose(self, recipient, *, recheck: bool = True, version=None) -> Digest:
         """``recipient``'s digest (a ``forum.digest.emails.Recipient``), checked against
-        the database as it is now unless ``recheck`` is False."""
-        selection = self[audience_of(recipient)]
+        the database as it is now unless ``recheck`` is False. A check is reused for
+        the next subscriber of the same digest only while the database is unchanged."""
+        audience = audience_of(recipient)
+        selection = self[audience]
         digest = selection.digest_for(recipient.category_ids)
-        return selection.recheck(digest) if recheck else digest
+        if not recheck:
+            return digest
+        key = (audience, digest.key())
+        version = self.versions.now() if version is None else version
+        cached = self._rechecked.get(key)
+        if cached is not None and self.versions.unchanged(cached[0], version):
+            self._rechecked.move_to_end(key)
+            return cached[1].copy()
+        checked = selection.recheck(digest)
+        checked.key()
+        self._rechecked[key] = (version, checked)
+        if len(self._rechecked) > self.RECHECKED:
+            self._rechecked.popitem(last=False)
+        return checked

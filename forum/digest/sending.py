@@ -4,19 +4,22 @@
    for every confirmed subscriber of the period (subscribed before it ended). The unique
    (subscriber, period) pair means a row, and so a digest, exists at most once, however
    many runs do this at the same time.
-2. **Claim.** One row at a time, in the same transaction that records the previous one:
+2. **Claim.** ``CLAIM_BATCH`` rows at a time (``forum.digest.ledger``):
    ``UPDATE ... SET status='sending', claimed_by=<run>, lease_until=<now+lease>
-   WHERE id = (SELECT id ... LIMIT 1 FOR UPDATE SKIP LOCKED)``. On PostgreSQL, runs on
-   other machines skip rows another run has locked; SQLite runs every write one at a time.
-   A row another run holds is never taken while its lease lasts.
-3. **Compose and check.** The subscriber and the candidate threads are read again
-   (``Selection.recheck``): whatever was hidden, flagged, locked or unsubscribed since
-   the run began drops out. The read transaction ends before talking to SMTP.
-4. **Send, then record** (sent, skipped, failed with the SMTP reply) and claim the next
-   row in one commit. A run killed at any point leaves at most one row whose message
-   may have gone out unrecorded (the one in flight); every other claimed row was not
-   sent, and the next run sends it. A run on the same host takes over a dead run's row at
-   once (its process is gone); a run elsewhere waits for the lease to run out.
+   WHERE id IN (SELECT id ... LIMIT n FOR UPDATE SKIP LOCKED)``. On PostgreSQL, runs on
+   other machines skip rows another run has locked; SQLite runs every write one at a
+   time. A row another run holds is never taken while its lease lasts.
+3. **Compose** the next message while the SMTP thread sends the current one: the
+   subscriber and the candidate threads are read again (``Selection.recheck``), so
+   whatever was hidden, flagged, locked or unsubscribed since the run began drops out.
+4. **Check, send, record.** When the current message's outcome (sent, skipped, failed
+   with the SMTP reply) is committed, the next message is handed over, unless the
+   database changed since it was composed (``forum.digest.versions``): then it is
+   composed again. Only one message is ever in flight, so a run killed at any point
+   leaves at most one row whose message may have gone out unrecorded; every other
+   claimed row was not sent, and the next run sends it. A run on the same host takes
+   over a dead run's rows at once (its process is gone); a run elsewhere waits for the
+   lease to run out.
 
 Transient failures (4xx, a dropped or refused connection) are retried in the run after
 ``DIGEST_RETRY_DELAYS``, then deferred to a later run; permanent ones (5xx) are
@@ -25,30 +28,36 @@ recorded, and ``DIGEST_SUPPRESS_AFTER`` in a row suppress the subscriber.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import random
 import socket
 import time
 import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, literal, or_, select, update
+from sqlalchemy import exists, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forum.clock import utcnow
 from forum.digest.content import Selections
-from forum.digest.emails import Recipient, build_digest_email, load_recipient
+from forum.digest.emails import DigestWriter, Recipient, Recipients, load_recipient
+from forum.digest.ledger import CLAIM_BATCH, Claim, Ledger
 from forum.digest.schedule import Period
+from forum.digest.versions import DataVersion
 from forum.email import BulkSender, Outcome, parse_delays
 from forum.extensions import db
 from forum.models import DigestDelivery, DigestSubscription, User
 from forum.models.base import UTCDateTime
 
 log = logging.getLogger(__name__)
+_yield_cpu = getattr(os, "sched_yield", lambda: None)
 D, S = DigestDelivery, DigestSubscription
 
 
@@ -140,21 +149,33 @@ def queue_period(period: Period) -> int:
 # --- 2-4. one run -------------------------------------------------------------------------
 
 @dataclass
-class _Claim:
-    id: int
-    subscription_id: int
-    attempts: int  # including this one, over all runs
-    tries_in_run: int = 1
+class _Ready:
+    """A composed message waiting for the SMTP thread."""
+
+    claim: Claim
+    recipient: Recipient
+    msg: object
+    items: int
+    version: object  # DataVersion.now() before it was composed
 
 
 class DigestRun:
-    """Sends one period's queued digests; see the module docstring for the protocol."""
+    """Sends one period's queued digests; see the module docstring for the protocol.
+
+    Rows are claimed ``CLAIM_BATCH`` at a time: a claimed row that was never tried is
+    simply sent by the next run, so only the one message in flight can ever go out
+    twice, however many rows are held. While the SMTP thread sends one message, this
+    thread records the previous one and composes the next; the next is handed over
+    only once the outcome of the one before is committed.
+    """
 
     def __init__(self, period: Period, *, limit: int | None = None, progress=None,
                  sleep=time.sleep):
         config = current_app.config
         self.period, self.limit, self.progress, self.sleep = period, limit, progress, sleep
         self.owner = run_owner()
+        self.versions = DataVersion()
+        self.ledger = Ledger(period.key, self.owner, on_write=self.versions.own)
         self.lease = timedelta(seconds=int(config["DIGEST_CLAIM_LEASE"]))
         self.retry_delays = parse_delays(config["DIGEST_RETRY_DELAYS"])
         self.defer = timedelta(seconds=int(config["DIGEST_DEFER_SECONDS"]))
@@ -162,91 +183,113 @@ class DigestRun:
         self.suppress_after = int(config["DIGEST_SUPPRESS_AFTER"])
         self.max_unavailable = int(config["DIGEST_MAX_CONNECTION_FAILURES"])
         self.summary = Summary(period.key)
-        self.selections = Selections(period)
-        self.retries: list[tuple[float, _Claim]] = []
+        self.selections = Selections(period, self.versions)
+        self.writer = DigestWriter(period)
+        self.batch: deque[Claim] = deque()
+        self.recipients = Recipients(self.versions)
+        self.retries: list[tuple[float, Claim]] = []
         self.claimed = 0
         self.unavailable_in_row = 0
         self._dead_owners: list[str] = []
         self._dead_checked = -1e9
         self._lease_renewed = time.monotonic()
+        self._last_snapshot: str | None = None
 
     # -- the loop -------------------------------------------------------------------------
 
     def run(self) -> Summary:
         self.summary.queued = queue_period(self.period)
-        with BulkSender("digest", sleep=self.sleep) as sender:
-            self.sender = sender
-            claim = self._next()
-            db.session.commit()
-            while claim is not None:
-                self._process(claim)
-                claim = self._next()
-                db.session.commit()
+        with self.ledger, BulkSender("digest", sleep=self.sleep) as sender, \
+                ThreadPoolExecutor(1, thread_name_prefix="digest-smtp") as smtp:
+            self.sender, self.smtp = sender, smtp
+            in_flight = None
+            while True:
+                claim = self._next()  # commits whatever it wrote (a claim, a retry)
+                if claim is not None:
+                    in_flight = self._step(claim, in_flight)
+                elif in_flight is not None:  # its outcome may yet call for a retry
+                    self._collect(in_flight)
+                    in_flight = None
+                else:
+                    db.session.commit()
+                    break
             self.summary.connections = sender.connections_opened
         return self.summary
 
-    def _next(self) -> _Claim | None:
-        """The next row to work on: a retry that is due, else a newly claimed row. Waits
+    def _step(self, claim: Claim, in_flight):
+        """Compose ``claim``'s message while the one in flight is sent, then hand it over.
+
+        What goes out must pass the rule as the database is when it goes out: where
+        changes can be seen for free (``DataVersion.exact``), the message composed early
+        is composed again if anything changed meanwhile; elsewhere it is composed only
+        once the previous message is done.
+        """
+        early = in_flight is None or self.versions.exact
+        ready = self._prepare(claim) if early else None
+        if early and ready is None:
+            db.session.commit()  # it recorded a skip or a cancellation
+        if in_flight is not None:
+            self.ledger.snapshot = None
+            self._collect(in_flight, commit=False)
+            self._last_snapshot = self.ledger.snapshot
+            stale = not early or (ready is not None and not self.versions.unchanged(
+                ready.version, self.versions.now(self._last_snapshot)))
+            db.session.commit()  # before the next message goes out
+            if stale:
+                ready = self._prepare(claim)
+                if ready is None:
+                    db.session.commit()
+        if ready is None:
+            return None
+        if self.summary.stopped:  # composed but never tried: back to the queue
+            self.ledger.release([ready.claim], utcnow())
+            db.session.commit()
+            return None
+        return self._submit(ready)
+
+    def _next(self) -> Claim | None:
+        """The next row to work on: a retry that is due, else a claimed row. Waits
         (after committing) for retries that are not due yet when nothing else is left."""
         while not self.summary.stopped:
             self._renew_lease()
             if self.retries and self.retries[0][0] <= time.monotonic():
                 _due, claim = self.retries.pop(0)
-                if self._still_mine(claim):
+                mine = self._still_mine(claim)
+                db.session.commit()
+                if mine:
                     return claim
                 continue
-            if self.limit is None or self.claimed < self.limit:
-                claim = self._claim()
-                if claim is not None:
-                    self.claimed += 1
-                    return claim
+            if self.batch or self._claim():
+                return self.batch.popleft()
             if not self.retries:
                 return None
             db.session.commit()  # never hold a transaction (or SQLite's lock) while waiting
             self.sleep(max(0.0, self.retries[0][0] - time.monotonic()))
         return None
 
-    def _claimable(self, now) -> list:
-        """Who may be claimed, cheapest first: each is one indexed lookup on
-        (period, status, id), so claiming stays fast when most rows are done."""
-        mine = and_(D.period == self.period.key)
-        kinds = [
-            and_(mine, D.status == "queued"),
-            and_(mine, D.status == "deferred", D.next_attempt_at <= now,
-                 or_(D.claimed_by.is_(None), D.claimed_by != self.owner)),
-            and_(mine, D.status == "sending", D.lease_until < now),
-        ]
-        if self._dead_owners:
-            kinds.append(and_(mine, D.status == "sending", D.claimed_by.in_(self._dead_owners)))
-        return kinds
-
-    def _claim(self) -> _Claim | None:
+    def _claim(self) -> bool:
+        """Claim the next rows into ``self.batch``; False when none is left to claim."""
+        wanted = CLAIM_BATCH if self.limit is None else min(CLAIM_BATCH,
+                                                            self.limit - self.claimed)
+        if wanted <= 0:
+            return False
         self._find_dead_owners()
         for _ in range(50):
             now = utcnow()
-            candidates = self._claimable(now)
-            for where in candidates:
-                claim = self._claim_one(where, now)
-                if claim is not None:
-                    return claim
-            # PostgreSQL: a row another run had just claimed can make the locked pick come
-            # back empty while claimable rows remain. Look again without locks.
-            if not db.session.scalar(select(exists().where(or_(*candidates)))):
-                return None
+            claims = self.ledger.claim(now, now + self.lease, wanted, self._dead_owners)
+            if claims is None:
+                return False
+            if claims:
+                db.session.commit()  # others see the claim at once
+                self.claimed += len(claims)
+                self.batch.extend(claims)
+                self.recipients.load([claim.subscription_id for claim in claims])
+                return True
+            # PostgreSQL: rows another run had just claimed can make the locked pick come
+            # back empty while claimable rows remain. Look again shortly.
             db.session.commit()
             self.sleep(0.01)
-        return None
-
-    def _claim_one(self, where, now) -> _Claim | None:
-        pick = (select(D.id).where(where).order_by(D.id).limit(1)
-                .with_for_update(skip_locked=True).scalar_subquery())
-        row = db.session.execute(
-            update(D).where(D.id == pick)
-            .values(status="sending", claimed_by=self.owner, lease_until=now + self.lease,
-                    attempts=D.attempts + 1, last_attempt_at=now, next_attempt_at=None)
-            .returning(D.id, D.subscription_id, D.attempts)
-            .execution_options(synchronize_session=False)).first()
-        return None if row is None else _Claim(row.id, row.subscription_id, row.attempts)
+        return False
 
     def _find_dead_owners(self) -> None:
         """Runs on this machine that hold rows but whose process is gone (checked every
@@ -254,51 +297,60 @@ class DigestRun:
         if time.monotonic() - self._dead_checked < 5:
             return
         self._dead_checked = time.monotonic()
-        owners = db.session.scalars(
-            select(D.claimed_by).distinct()
-            .where(D.period == self.period.key, D.status == "sending",
-                   D.claimed_by.is_not(None), D.claimed_by != self.owner))
-        self._dead_owners = [o for o in owners if _dead_on_this_host(o, self.owner)]
+        self._dead_owners = [owner for owner in self.ledger.holders()
+                             if _dead_on_this_host(owner, self.owner)]
 
-    def _still_mine(self, claim: _Claim) -> bool:
+    def _still_mine(self, claim: Claim) -> bool:
         now = utcnow()
-        result = db.session.execute(
-            update(D).where(D.id == claim.id, D.claimed_by == self.owner, D.status == "sending")
-            .values(lease_until=now + self.lease, attempts=D.attempts + 1, last_attempt_at=now)
-            .execution_options(synchronize_session=False))
         claim.attempts += 1
         claim.tries_in_run += 1
-        return result.rowcount == 1
+        return self.ledger.retry(claim, now, now + self.lease)
 
     def _renew_lease(self) -> None:
         if time.monotonic() - self._lease_renewed < self.lease.total_seconds() / 3:
             return
         self._lease_renewed = time.monotonic()
-        db.session.execute(
-            update(D).where(D.claimed_by == self.owner, D.status == "sending",
-                            D.period == self.period.key)
-            .values(lease_until=utcnow() + self.lease)
-            .execution_options(synchronize_session=False))
+        self.ledger.renew(utcnow() + self.lease)
+        db.session.commit()
 
     # -- one message ------------------------------------------------------------------------
 
-    def _process(self, claim: _Claim) -> None:
-        recipient = load_recipient(claim.subscription_id)
+    def _prepare(self, claim: Claim) -> _Ready | None:
+        """Compose ``claim``'s digest from the database as it is now; None when there is
+        nothing to send (recorded as cancelled or skipped)."""
+        # Taken before reading, so a change after it is noticed: the snapshot the last
+        # recorded outcome came back with will do (PostgreSQL: one round trip fewer).
+        version = self.versions.now(self._last_snapshot)
+        self._last_snapshot = None
+        recipient = self.recipients.get(claim.subscription_id, version)
         if recipient is None or recipient.status != "confirmed" or not recipient.can_receive:
             self._finish(claim, "cancelled")
             self.summary.cancelled += 1
-            return
-        digest = self.selections.compose(recipient)
+            return None
+        digest = self.selections.compose(recipient, version=version)
         if digest.is_empty:
             self._finish(claim, "skipped", item_count=0)
             self.summary.skipped += 1
-            return
-        msg = build_digest_email(recipient, digest)
-        db.session.commit()  # end the read transaction before talking to SMTP
-        outcome = self.sender.send(msg)
-        self._record(claim, recipient, outcome, msg.msgId, len(digest.items))
+            return None
+        return _Ready(claim, recipient, self.writer.message(recipient, digest),
+                      len(digest.items), version)
 
-    def _record(self, claim: _Claim, recipient: Recipient, outcome: Outcome, message_id: str,
+    def _submit(self, ready: _Ready) -> tuple[_Ready, Future]:
+        """Hand the message to the SMTP thread (which sees this app context)."""
+        future = self.smtp.submit(contextvars.copy_context().run, self.sender.send, ready.msg)
+        _yield_cpu()  # let the SMTP thread take the GIL and start at once
+        return ready, future
+
+    def _collect(self, in_flight: tuple[_Ready, Future], *, commit: bool = True) -> None:
+        """Wait for the message in flight, then record its outcome (and commit it,
+        unless the caller does)."""
+        ready, future = in_flight
+        outcome = future.result()
+        self._record(ready.claim, ready.recipient, outcome, ready.msg.msgId, ready.items)
+        if commit:
+            db.session.commit()
+
+    def _record(self, claim: Claim, recipient: Recipient, outcome: Outcome, message_id: str,
                 items: int) -> None:
         if outcome.kind == "unavailable":
             self.unavailable_in_row += 1
@@ -319,7 +371,7 @@ class DigestRun:
         if self.unavailable_in_row >= self.max_unavailable:
             self._stop(f"SMTP unavailable: {outcome.reply or outcome.code}")
 
-    def _transient(self, claim: _Claim, outcome: Outcome) -> None:
+    def _transient(self, claim: Claim, outcome: Outcome) -> None:
         """Retry in this run after a pause, or leave it for a later run."""
         if claim.attempts >= self.max_attempts:
             self._finish(claim, "failed", outcome)
@@ -329,41 +381,35 @@ class DigestRun:
             pause = self.retry_delays[claim.tries_in_run - 1] * random.uniform(0.8, 1.2)
             self.retries.append((time.monotonic() + pause, claim))
             self.retries.sort(key=lambda entry: entry[0])
-            self._note(claim, outcome)
+            self.ledger.note(claim, smtp_code=outcome.code, smtp_reply=outcome.reply)
             return
         self._defer(claim, outcome)
 
-    def _defer(self, claim: _Claim, outcome: Outcome | None) -> None:
+    def _defer(self, claim: Claim, outcome: Outcome | None) -> None:
         values = {"status": "deferred", "next_attempt_at": utcnow() + self.defer,
                   "lease_until": None}
         if outcome is not None:
             values.update(smtp_code=outcome.code, smtp_reply=outcome.reply)
-        db.session.execute(update(D).where(D.id == claim.id, D.claimed_by == self.owner)
-                           .values(**values).execution_options(synchronize_session=False))
+        self.ledger.note(claim, **values)
         self.summary.deferred += 1
         self._tick()
 
     def _stop(self, reason: str) -> None:
-        """Stop claiming: the server is not taking mail. Waiting retries are deferred."""
+        """Stop claiming: the server is not taking mail. Waiting retries are deferred;
+        claimed rows not yet tried go back to the queue."""
         self.summary.stopped = reason
         for _due, claim in self.retries:
             self._defer(claim, None)
         self.retries.clear()
+        self.ledger.release(list(self.batch), utcnow())
+        self.batch.clear()
 
-    def _note(self, claim: _Claim, outcome: Outcome) -> None:
-        db.session.execute(update(D).where(D.id == claim.id, D.claimed_by == self.owner)
-                           .values(smtp_code=outcome.code, smtp_reply=outcome.reply)
-                           .execution_options(synchronize_session=False))
-
-    def _finish(self, claim: _Claim, status: str, outcome: Outcome | None = None,
+    def _finish(self, claim: Claim, status: str, outcome: Outcome | None = None,
                 **values) -> None:
         if outcome is not None:
             values.update(smtp_code=outcome.code, smtp_reply=outcome.reply)
-        result = db.session.execute(
-            update(D).where(D.id == claim.id, D.claimed_by == self.owner, D.status == "sending")
-            .values(status=status, finished_at=utcnow(), lease_until=None, **values)
-            .execution_options(synchronize_session=False))
-        if result.rowcount != 1:  # only if this run stalled past its lease
+        if not self.ledger.finish(claim, utcnow(), status, **values):
+            # only if this run stalled past its lease
             log.warning("digest delivery %s was taken over by another run", claim.id)
         self._tick()
 

@@ -18,6 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from forum.digest.ledger import CLAIM_BATCH
 from forum.extensions import db
 from forum.models import DigestDelivery
 from tests.conftest import TEST_DB, Mailbox, free_port
@@ -113,7 +114,9 @@ def test_sigkill_mid_run_then_resume(app, tmp_path, holding_server, fixed_clock)
         statuses = Counter(db.session.scalars(
             select(DigestDelivery.status).where(DigestDelivery.period == key)))
         db.session.remove()
-    assert statuses == {"sent": 14, "sending": 1, "queued": SUBSCRIBERS - 15}
+    # 14 recorded; the one in flight and the rest of its batch claimed but not recorded.
+    assert statuses["sent"] == 14 and 1 <= statuses["sending"] <= CLAIM_BATCH
+    assert statuses["sent"] + statuses["sending"] + statuses["queued"] == SUBSCRIBERS
 
     second = start_cli(env, "digest", "send", "--period", key)
     out, err = second.communicate(timeout=120)
