@@ -100,29 +100,27 @@ def audience_of(subscriber) -> str:
     return MEMBERS if subscriber.is_member else PUBLIC
 
 
-def _opening_select(audience: str, *where):
+def _opening_select(audience: str, *where, body: bool = True):
     """(Thread, opening Post body_text, Category) rows for threads whose opening post a
-    digest for ``audience`` may show."""
+    digest for ``audience`` may show (without the body when ``body`` is False)."""
+    columns = [Thread.id, Thread.title, Thread.category_id, Thread.reply_count,
+               Thread.created_at, Category.name, Category.digest_mode]
+    if body:
+        columns.append(func.substr(Post.body_text, 1, EXCERPT_SOURCE).label("body_text"))
     return (
-        select(Thread.id, Thread.title, Thread.category_id, Thread.reply_count,
-               Thread.created_at, func.substr(Post.body_text, 1, EXCERPT_SOURCE).label("body_text"),
-               Category.name, Category.digest_mode)
+        select(*columns)
         .join(Post, (Post.thread_id == Thread.id) & Post.is_opening.is_(True))
         .join(Category, Category.id == Thread.category_id)
         .where(digest_opening_filter(audience), *where)
     )
 
 
-def _opening_rows(audience: str, *where):
-    return db.session.execute(_opening_select(audience, *where)).all()
-
-
-def _item(row, *, activity: int = 0, is_new: bool = False) -> Item:
+def _item(row, body_text: str | None, *, activity: int = 0, is_new: bool = False) -> Item:
     mode = effective_mode(row.digest_mode)
     title = " ".join(row.title.split())  # never a CR or LF, wherever the title goes
     return Item(
         thread_id=row.id, title=title, category_id=row.category_id,
-        category_name=row.name, excerpt=cut_excerpt(row.body_text, 200)
+        category_name=row.name, excerpt=cut_excerpt(body_text or "", 200)
         if mode == "full" else None, replies=row.reply_count,
         url=external_url("threads.show", thread_id=row.id), created_at=row.created_at,
         activity=activity, is_new=is_new,
@@ -153,30 +151,53 @@ class Selection:
             select(DigestFeature.thread_id, DigestFeature.created_at)
             .where(DigestFeature.period == self.period.key)).all())
         window = end - UNANSWERED_WINDOW
-        rows = _opening_rows(
+        candidates = db.session.execute(_opening_select(
             self.audience, Thread.created_at < end,
             (Thread.created_at >= start)
             | ((Thread.created_at >= window) & (Thread.reply_count == 0))
-            | Thread.id.in_(list(activity) + list(picks)))
+            | Thread.id.in_(list(activity) + list(picks)), body=False)).all()
         placed: dict[str, list[tuple]] = defaultdict(list)
-        for row in rows:
+        for row in candidates:
             is_new = row.created_at >= start
-            item = _item(row, activity=activity.get(row.id, 0), is_new=is_new)
+            newest = -row.created_at.timestamp()
             for key in _PRIORITY:
                 if key == "picks" and row.id in picks:
-                    placed[key].append((picks[row.id], item))
+                    rank = (picks[row.id],)
                 elif key == "help" and row.reply_count == 0:
-                    placed[key].append((-row.created_at.timestamp(), item))
+                    rank = (newest,)
                 elif key == "new" and is_new:
-                    placed[key].append((-row.created_at.timestamp(), item))
-                elif key == "active" and item.activity > 0:
-                    placed[key].append((-item.activity, -row.created_at.timestamp(), item))
+                    rank = (newest,)
+                elif key == "active" and activity.get(row.id, 0) > 0:
+                    rank = (-activity[row.id], newest)
                 else:
                     continue
+                placed[key].append((*rank, row.id, row, is_new))
                 break
-        for key, entries in placed.items():
-            entries.sort(key=lambda entry: (*entry[:-1], entry[-1].thread_id))
-            self.sections[key] = [entry[-1] for entry in entries]
+        kept = {key: self._top_per_category(entries) for key, entries in placed.items()}
+        # Excerpts (and links) only for the threads that can reach some digest.
+        bodies = {row.id: row.body_text for row in db.session.execute(
+            self._recheck, {"ids": [e[-2].id for entries in kept.values() for e in entries]})}
+        for key, entries in kept.items():
+            self.sections[key] = [
+                _item(row, bodies[row.id], activity=activity.get(row.id, 0), is_new=is_new)
+                for *_rank, row, is_new in entries if row.id in bodies]
+
+    def _top_per_category(self, entries: list[tuple]) -> list[tuple]:
+        """``entries`` in rank order, keeping the first ``per_section`` of each category.
+
+        Enough for every subscriber: a digest takes a section's first ``per_section``
+        threads among its categories, so it never reaches past a category's own first
+        ``per_section``.
+        """
+        entries.sort(key=lambda entry: entry[:-2])
+        seen: dict[int, int] = defaultdict(int)
+        kept = []
+        for entry in entries:
+            category_id = entry[-2].category_id
+            if seen[category_id] < self.per_section:
+                seen[category_id] += 1
+                kept.append(entry)
+        return kept
 
     def _activity(self, start: datetime, end: datetime) -> dict[int, int]:
         """Replies plus reactions in the period, per thread, on posts the audience sees."""
@@ -271,6 +292,8 @@ class Selections:
         version = self.versions.now() if version is None else version
         cached = self._rechecked.get(key)
         if cached is not None and self.versions.unchanged(cached[0], version):
+            # Still true as of ``version``: the next look compares with that.
+            self._rechecked[key] = (version, cached[1])
             self._rechecked.move_to_end(key)
             return cached[1].copy()
         checked = selection.recheck(digest)

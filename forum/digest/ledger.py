@@ -102,17 +102,27 @@ class Ledger:
 
     def __enter__(self) -> Ledger:
         """On PostgreSQL, the ledger gets a connection of its own in autocommit mode:
-        each of its statements is one round trip, durable when it returns (no BEGIN,
-        no COMMIT). Every ledger write is a single statement, so nothing is lost by
-        that. On SQLite the ledger shares the session's connection, whose own writes
-        ``PRAGMA data_version`` does not count as changes."""
+        each of its statements is one round trip (no BEGIN, no COMMIT), and every
+        ledger write is a single statement, so nothing is lost by that.
+
+        Its commits do not wait for the disk (``synchronous_commit = off``): once the
+        server has answered, the write survives this run being killed, which is what
+        exactly-once needs. Only a crash of the PostgreSQL server itself may lose the
+        last fraction of a second of records (three times ``wal_writer_delay`` at most),
+        whose messages the next run would then send again; the README says so. SQLite
+        makes the same trade with ``synchronous=NORMAL``. On SQLite the ledger shares
+        the session's connection, whose own writes ``PRAGMA data_version`` does not
+        count as changes.
+        """
         if db.engine.dialect.name == "postgresql":
             self.connection = db.engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT")
+            self.connection.exec_driver_sql("SET synchronous_commit = off")
         return self
 
     def __exit__(self, *exc_info) -> None:
         if self.connection is not None:
+            self.connection.invalidate()  # its settings never reach the pool
             self.connection.close()
             self.connection = None
 

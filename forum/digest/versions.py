@@ -44,6 +44,7 @@ class Snapshot:
                 return True
         if self.xmax - earlier.xmax > len(ignore) + len(self.xip):
             return True  # more new transactions than could all be ours or still running
+        # (Callers keep versions recent, so this range is a handful of transactions.)
         return any(xid not in self.xip and xid not in ignore
                    for xid in range(earlier.xmax, self.xmax))
 

@@ -281,3 +281,43 @@ def test_a_subscriber_who_subscribed_after_the_week_ended_waits(app, runner, wor
         db.session.commit()
     send(runner)
     assert not mailbox.to("late@example.test")
+
+
+def test_keeping_a_few_per_category_changes_no_digest(app, world):
+    """Only each section's first few threads per category are kept (and excerpted);
+    every choice of categories still gets exactly what a full ranking would give."""
+    from itertools import combinations
+
+    from forum import clock
+    from forum.digest.content import SECTIONS, Selection
+    from forum.digest.schedule import Schedule, latest_ended_period
+    from tests.factories import make_category, make_thread, make_user
+
+    with app.app_context():
+        author = make_user(email="many@example.test", display_name="Many Threads")
+        categories = [world.general_id] + [make_category(position=3 + n).id for n in range(3)]
+        for n in range(24):
+            category = db.session.get(Category, categories[n % 4])
+            thread = make_thread(category=category, author=author, title=f"Thread {n}",
+                                 body=f"Opening words {n}.",
+                                 at=IN_PERIOD - timedelta(days=n % 9, hours=n))
+            for _ in range(n % 5):  # replies make some threads active, some unanswered
+                make_post(thread, author=author, at=IN_PERIOD + timedelta(hours=1))
+        db.session.commit()
+        period = latest_ended_period(Schedule.from_config(app.config), clock.utcnow())
+        app.config["DIGEST_ITEMS_PER_SECTION"] = 2
+        pruned = Selection(period, "members")
+        app.config["DIGEST_ITEMS_PER_SECTION"] = 1000
+        full = Selection(period, "members")
+        assert sum(map(len, pruned.sections.values())) < sum(map(len, full.sections.values()))
+        for size in range(1, len(categories) + 1):
+            for chosen in combinations(categories, size):
+                expected = []
+                for key, _heading in SECTIONS:
+                    items = [item for item in full.sections[key]
+                             if item.category_id in chosen][:2]
+                    if items:
+                        expected.append((key, items))
+                got = [(key, items) for key, _heading, items
+                       in pruned.digest_for(frozenset(chosen)).sections]
+                assert got == expected, chosen

@@ -232,3 +232,28 @@ def test_suppressed_subscribers_start_again_when_they_resubscribe(app, client, w
         db.session.commit()
     [confirmation] = mailbox.to("bouncing@example.test")
     assert "Confirm" in confirmation["Subject"]
+
+
+def test_the_ledger_connection_keeps_its_settings_to_itself(app, runner, world, mailbox):
+    """On PostgreSQL the ledger writes on its own autocommit connection whose commits do
+    not wait for the disk; no pooled connection keeps that setting afterwards."""
+    from sqlalchemy import text
+
+    from forum.digest.ledger import Ledger
+    from tests.conftest import TEST_DB
+
+    with app.app_context():
+        with Ledger(PERIOD, "test-run") as ledger:
+            if TEST_DB == "postgresql":
+                assert ledger.connection is not None
+                assert ledger.connection.exec_driver_sql(
+                    "SHOW synchronous_commit").scalar() == "off"
+            else:
+                assert ledger.connection is None  # SQLite: the session's connection
+    result = send(runner)
+    assert summary_of(result.output)["sent"] == "3", result.output
+    with app.app_context():
+        if TEST_DB == "postgresql":
+            assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+            with db.engine.connect() as conn:
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
