@@ -199,13 +199,13 @@ class ListWriter:
     @staticmethod
     def takes(address: str) -> bool:
         """Whether ``message`` can write to ``address`` (plain ASCII ``local@domain``)."""
-        return _PLAIN_ADDRESS.fullmatch(address) is not None
+        return len(address) <= 254 and _PLAIN_ADDRESS.fullmatch(address) is not None
 
     def message(self, to: str, subject: str, text: bytes, html: bytes,
                 headers: dict[str, str]) -> RawMessage:
         """The message to ``to``; ``text`` and ``html`` are bodies already encoded by
         ``qp_encode`` or ``QPBody.fill``."""
-        if _PLAIN_ADDRESS.fullmatch(to) is None or len(to) > 254:
+        if not self.takes(to):
             raise ValueError("not a plain ASCII address")
         msg_id = make_msgid(domain=self.domain)
         boundary = f"{'=' * 15}{random.randrange(sys.maxsize):019d}=="
@@ -351,12 +351,25 @@ def _deliver(msg: EmailMessage, name: str, action_url: str | None) -> None:
 
 
 def _send_queued(session) -> None:
+    """Deliver what the committed transaction queued: over one SMTP connection however
+    many there are (a crisis alert goes to every on-duty moderator)."""
     pending = session.info.pop(PENDING_KEY, None)
-    for msg, name, action_url in pending or ():
-        try:
-            _deliver(msg, name, action_url)
-        except Exception as exc:  # the commit stands; a lost alert is logged, not raised
-            log.error("queued email %s not sent: %s", name, type(exc).__name__)
+    if not pending:
+        return
+    if not uses_smtp():
+        for msg, name, action_url in pending:
+            _write_to_outbox(msg, name, action_url)
+        return
+    try:
+        with connect() as connection:
+            for msg, name, _action_url in pending:
+                try:
+                    connection.send(msg)
+                except Exception as exc:  # the commit stands; a lost alert is logged
+                    log.error("queued email %s not sent: %s", name, type(exc).__name__)
+    except Exception as exc:  # no connection at all (or it failed to close cleanly)
+        log.error("queued emails: SMTP connection failed: %s (%d queued)",
+                  type(exc).__name__, len(pending))
 
 
 def _drop_queued(session, previous_transaction=None) -> None:

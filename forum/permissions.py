@@ -59,8 +59,58 @@ def current_training(user: User, on: date | None = None) -> ModeratorTraining | 
     )
 
 
+def current_trainings(users, on: date | None = None) -> dict[int, ModeratorTraining]:
+    """``current_training`` for many users in one query, by user id (absent: none)."""
+    on = on or utcnow().date()
+    ids = [user.id for user in users]
+    if not ids:
+        return {}
+    found: dict[int, ModeratorTraining] = {}
+    for training in db.session.scalars(
+            select(ModeratorTraining)
+            .where(ModeratorTraining.user_id.in_(ids), ModeratorTraining.completed_on <= on)
+            .order_by(ModeratorTraining.valid_until)):
+        if training.valid_until >= on:
+            found[training.user_id] = training  # the longest-lasting one comes last
+    return found
+
+
+def latest_trainings(users, on: date | None = None) -> dict[int, ModeratorTraining]:
+    """Each user's longest-lasting training completed by ``on`` (today), current or
+    lapsed, by user id: what a recertification reminder shows."""
+    on = on or utcnow().date()
+    ids = [user.id for user in users]
+    if not ids:
+        return {}
+    return {training.user_id: training for training in db.session.scalars(
+        select(ModeratorTraining)
+        .where(ModeratorTraining.user_id.in_(ids), ModeratorTraining.completed_on <= on)
+        .order_by(ModeratorTraining.valid_until))}
+
+
 def has_current_training(user: User) -> bool:
     return current_training(user) is not None
+
+
+def category_leads(category_id: int, *, on_duty: bool = False) -> list[User]:
+    """The moderators who have powers in the category right now (they lead it, their
+    training is current and they are not suspended), in one query; with ``on_duty``,
+    only those who marked themselves available. The same rule as
+    ``moderated_category_ids``, for many people at once."""
+    now = utcnow()
+    today = now.date()
+    trained = (select(ModeratorTraining.id)
+               .where(ModeratorTraining.user_id == User.id,
+                      ModeratorTraining.valid_until >= today,
+                      ModeratorTraining.completed_on <= today).exists())
+    stmt = (select(User).join(CategoryModerator, CategoryModerator.user_id == User.id)
+            .where(CategoryModerator.category_id == category_id, User.role == "moderator",
+                   trained,
+                   or_(User.suspended_until.is_(None), User.suspended_until <= now))
+            .order_by(User.display_name_key))
+    if on_duty:
+        stmt = stmt.where(User.is_on_duty.is_(True))
+    return list(db.session.scalars(stmt))
 
 
 def moderated_category_ids(user) -> set[int] | _All:
@@ -83,14 +133,32 @@ def moderated_category_ids(user) -> set[int] | _All:
     return cache[member.id]
 
 
+def preload_moderator_powers(users) -> None:
+    """Work out ``moderated_category_ids`` for many moderators in two queries and keep
+    it for the request, so that a page badging each post's author asks once, not per
+    author."""
+    if not has_request_context():
+        return
+    cache = g.setdefault("_moderated_categories", {})
+    moderators = {user.id: user for user in users
+                  if user is not None and user.role == "moderator" and user.id not in cache}
+    if not moderators:
+        return
+    trained = current_trainings(moderators.values())
+    led: dict[int, set[int]] = {user_id: set() for user_id in trained}
+    if led:
+        for user_id, category_id in db.session.execute(
+                select(CategoryModerator.user_id, CategoryModerator.category_id)
+                .where(CategoryModerator.user_id.in_(list(led)))):
+            led[user_id].add(category_id)
+    for user_id in moderators:
+        cache[user_id] = led.get(user_id, set())
+
+
 def is_active_moderator(user) -> bool:
     """An admin, or a trained moderator who leads at least one category."""
     ids = moderated_category_ids(user)
     return ids is ALL or bool(ids)
-
-
-# Kept for callers that only ask "may this person moderate anywhere?".
-is_staff = is_active_moderator
 
 
 def can_moderate(user, category) -> bool:
@@ -100,7 +168,8 @@ def can_moderate(user, category) -> bool:
     return ids is ALL or category_id in ids
 
 
-def _moderated_filter(user, category_column):
+def moderated_filter(user, category_column):
+    """SQL criterion: ``category_column`` is a category ``user`` moderates right now."""
     ids = moderated_category_ids(user)
     if ids is ALL:
         return true()
@@ -139,7 +208,7 @@ def listed_thread_filter(user):
     if member is None:
         return Thread.is_listed.is_(True)
     return or_(Thread.is_listed.is_(True), Thread.author_id == member.id,
-               _moderated_filter(member, Thread.category_id))
+               moderated_filter(member, Thread.category_id))
 
 
 def can_view_post(user, post: Post) -> bool:
@@ -168,7 +237,7 @@ def visible_post_filter(user):
             Category.members_only.is_(False), Thread.is_listed.is_(True))
         return (Post.status == "visible") & Post.thread_id.in_(public_threads)
     listed = select(Thread.id).where(listed_thread_filter(member))
-    moderated = select(Thread.id).where(_moderated_filter(member, Thread.category_id))
+    moderated = select(Thread.id).where(moderated_filter(member, Thread.category_id))
     return Post.thread_id.in_(listed) & or_(
         Post.status == "visible",
         (Post.author_id == member.id) & Post.status.in_(("pending", "hidden", "removed")),
@@ -246,10 +315,6 @@ def can_flag(user, post: Post) -> bool:
         and post.status == "visible" and member.id != post.author_id
         and can_view_thread(member, post.thread)
     )
-
-
-def can_start_moderator_led(user, category: Category) -> bool:
-    return can_moderate(user, category.id)
 
 
 TEMPLATE_HELPERS = {

@@ -52,12 +52,15 @@ def _unread_notices() -> int:
 
 
 def _page_url(page: int) -> str:
-    args = dict(request.view_args or {})
-    args.update(request.args.to_dict())
-    args["page"] = page
+    """This page's URL with another ``page``: the query string is kept, except what
+    ``url_for`` would read as its own options (``_method``, ``_external``, ...) or as
+    the route's values (which come from the route, never from the query string)."""
     from flask import url_for
 
-    return url_for(request.endpoint, **args)
+    route = request.view_args or {}
+    args = {key: value for key, value in request.args.items()
+            if not key.startswith("_") and key not in route and key != "page"}
+    return url_for(request.endpoint, **args, **route, page=page)
 
 
 def init_app(app) -> None:

@@ -7,6 +7,7 @@ unreachable PostgreSQL fails the run instead of skipping.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import os
@@ -39,12 +40,14 @@ class Mailbox:
 
     raw: list[bytes] = field(default_factory=list)
     envelopes: list = field(default_factory=list)
+    peers: list = field(default_factory=list)  # the client address of each message
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         with self.lock:
             self.raw.append(envelope.original_content or envelope.content)
             self.envelopes.append(envelope)
+            self.peers.append(session.peer)
         return "250 OK"
 
     @property
@@ -56,6 +59,7 @@ class Mailbox:
         with self.lock:
             self.raw.clear()
             self.envelopes.clear()
+            self.peers.clear()
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]
@@ -98,27 +102,58 @@ def link_in(message, fragment: str) -> str:
     raise AssertionError(f"no link containing {fragment!r} in message")
 
 
+@contextlib.contextmanager
+def count_queries(app):
+    """Count the SQL statements run while the block runs: ``with count_queries(app) as n:``
+    then ``n[0]``."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    counter = [0]
+
+    def count(*_args, **_kwargs):
+        counter[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
 # --- databases -----------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    if TEST_DB == "sqlite":
-        yield None
-        return
+@contextlib.contextmanager
+def fresh_postgresql_database(prefix: str):
+    """The SQLAlchemy URL of a new, empty PostgreSQL database, dropped afterwards.
+    Skips the test when PostgreSQL is unreachable (fails it under ``CI=true``)."""
     import psycopg
 
-    name = f"forum_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
         if IN_CI:
             pytest.fail(f"PostgreSQL is unreachable at {PG_ADMIN_URL}: {exc}")
         pytest.skip(f"PostgreSQL is unreachable at {PG_ADMIN_URL}")
+    # The name is made above from digits and hex only; identifiers cannot be bound.
     admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    yield f"{url}/{name}"
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if TEST_DB == "sqlite":
+        yield None
+        return
+    with fresh_postgresql_database("forum_test") as url:
+        yield url
 
 
 _pg_schema_ready: set[str] = set()

@@ -65,12 +65,19 @@ def make_training(user: User, *, completed_on: date | None = None,
     return training
 
 
-def make_moderator(*, categories=(), trained: bool = True, **fields) -> User:
-    """A user with role "moderator" who leads ``categories`` (objects or ids), with a current
-    training record unless ``trained`` is False (then they have no moderator powers)."""
-    user = make_user(role="moderator", **fields)
+def make_moderator(user: User | None = None, categories=(), *, trained: bool = True,
+                   completed_days_ago: int = 30, valid_days: int = 330,
+                   on_duty: bool = False, **fields) -> User:
+    """A peer moderator (``user``, or a new user) who leads ``categories`` (objects or
+    ids), with a training record completed ``completed_days_ago`` and valid for
+    ``valid_days`` from then, unless ``trained`` is False (then they have no moderator
+    powers). ``completed_days_ago > valid_days`` gives a lapsed moderator."""
+    user = user or make_user(**fields)
+    user.role, user.is_on_duty = "moderator", on_duty
     if trained:
-        make_training(user)
+        completed = utcnow().date() - timedelta(days=completed_days_ago)
+        make_training(user, completed_on=completed,
+                      valid_until=completed + timedelta(days=valid_days))
     for category in categories:
         category_id = category if isinstance(category, int) else category.id
         db.session.add(CategoryModerator(category_id=category_id, user_id=user.id))

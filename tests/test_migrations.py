@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import flask_migrate
@@ -23,12 +22,10 @@ from sqlalchemy import create_engine, inspect, text
 
 from forum import create_app
 from forum.extensions import db
+from tests.conftest import TEST_DB, fresh_postgresql_database
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(ROOT / "migrations")
-TEST_DB = os.environ.get("FORUM_TEST_DB", "sqlite")
-PG_ADMIN_URL = os.environ.get("FORUM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 BACKENDS = [
     "sqlite",
@@ -43,23 +40,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
-    import psycopg
-
-    name = f"forum_migrate_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is unreachable at {PG_ADMIN_URL}: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable at {PG_ADMIN_URL}")
-    # The name is generated above from digits and hex only; identifiers cannot be bound.
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with fresh_postgresql_database("forum_migrate") as url:
+        yield url
 
 
 @pytest.fixture
@@ -184,12 +166,7 @@ def test_cli_upgrade_then_seed(tmp_path):
     empty = flask_cli("is-empty", tmp_path=tmp_path, database_url=url)
     assert empty.returncode == 0, empty.stderr
 
-    commands = flask_cli("--help", tmp_path=tmp_path, database_url=url)
-    if "seed-demo" not in commands.stdout:
-        pytest.skip("the seed-demo command is not there yet")
     seed = flask_cli("seed-demo", tmp_path=tmp_path, database_url=url)
-    if seed.returncode != 0 and "not implemented" in (seed.stdout + seed.stderr).lower():
-        pytest.skip("seed-demo is still a placeholder")
     assert seed.returncode == 0, seed.stdout + seed.stderr
     assert "Traceback" not in seed.stderr
 

@@ -603,3 +603,14 @@ def test_private_visitor_pages_are_never_stored(app, client, world):
     static = client.get("/static/css/forum.css")
     assert "no-store" not in static.headers.get("Cache-Control", "")
     static.close()
+
+
+def test_options_on_every_route_is_never_a_500(app, client, world):
+    """OPTIONS skips login_required: guards that follow it must still hold, anonymous
+    users included, and answer without an error."""
+    for rule in get_rules(app):
+        url = build(rule, world)
+        response = client.open(url, method="OPTIONS")
+        assert response.status_code < 500, (url, response.status_code)
+        if rule.rule.startswith("/admin/"):
+            assert response.status_code in (200, 403), url

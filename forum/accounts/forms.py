@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from forum.auth.forms import check_new_password, email_field, new_password_field
+from forum.threads.forms import normalize_newlines
 
 BIO_MAX = 1000
-# Control characters other than tab and newline: PostgreSQL refuses NUL in text outright.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(value):
-    """LF newlines only and no control characters, so what is checked is what is stored."""
-    if not isinstance(value, str):
-        return value
-    return _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 class ProfileForm(FlaskForm):
     bio = TextAreaField(
-        "About you", filters=[clean_text],
+        "About you", filters=[normalize_newlines],
         validators=[Length(max=BIO_MAX, message=f"Please keep it under {BIO_MAX:,} characters.")],
         description="Optional and public. Think twice before sharing anything that identifies you.",
     )

@@ -11,7 +11,7 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import CategoryModerator, ModeratorTraining, Post, ReviewItem, Thread, User
 from forum.models.users import display_name_key
-from forum.permissions import RECERTIFY_WITHIN_DAYS, current_training
+from forum.permissions import RECERTIFY_WITHIN_DAYS, current_trainings, latest_trainings
 
 RECENT_DAYS = 30
 
@@ -62,20 +62,20 @@ def staff() -> list[tuple[User, ModeratorTraining | None]]:
         select(User).join(ModeratorTraining, ModeratorTraining.user_id == User.id)
         .where(User.role == "member").distinct()
     ).all()
-    return [(u, current_training(u)) for u in list(users) + list(trained)]
+    people = list(users) + list(trained)
+    current = current_trainings(people)
+    return [(u, current.get(u.id)) for u in people]
 
 
 def recertification_due() -> list[tuple[User, ModeratorTraining | None]]:
-    """Moderators whose training has lapsed or lapses within RECERTIFY_WITHIN_DAYS."""
+    """Moderators without a current training, or whose training lapses within
+    RECERTIFY_WITHIN_DAYS (the same rule as their powers: ``current_training``)."""
     soon = utcnow().date() + timedelta(days=RECERTIFY_WITHIN_DAYS)
-    due = []
-    for user in db.session.scalars(select(User).where(User.role == "moderator")):
-        latest = db.session.scalar(
-            select(ModeratorTraining).where(ModeratorTraining.user_id == user.id)
-            .order_by(ModeratorTraining.valid_until.desc()).limit(1))
-        if latest is None or latest.valid_until <= soon:
-            due.append((user, latest))
-    return due
+    moderators = list(db.session.scalars(select(User).where(User.role == "moderator")))
+    current = current_trainings(moderators)
+    latest = latest_trainings(moderators)
+    return [(user, current.get(user.id) or latest.get(user.id)) for user in moderators
+            if user.id not in current or current[user.id].valid_until <= soon]
 
 
 def find_members(query: str) -> list[User]:

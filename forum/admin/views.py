@@ -18,7 +18,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 @login_required
 def _admins_only():
-    if not current_user.is_admin:
+    # login_required lets OPTIONS through, anonymous users included.
+    if not getattr(current_user, "is_admin", False):
         abort(403)
 
 

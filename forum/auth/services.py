@@ -46,10 +46,12 @@ def register(*, email: str, display_name: str, password: str) -> User:
     """
     # Hash first: a duplicate address then takes as long as a new one (no timing oracle).
     password_hash = passwords.hash_password(password)
-    if find_by_email(email) is not None:
-        raise EmailTaken()
+    # The public fact first: a taken name is refused whatever the address, so the answer
+    # never depends on whether the address has an account.
     if display_name_taken(display_name):
         raise DisplayNameTaken()
+    if find_by_email(email) is not None:
+        raise EmailTaken()
     user = User(email=normalize_email(email), password_hash=password_hash,
                 role="member", created_at=utcnow())
     user.set_display_name(display_name)

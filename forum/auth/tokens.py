@@ -34,7 +34,8 @@ class _ClockSigner(TimestampSigner):
         return int(clock.timestamp())
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
+def serializer(purpose: str) -> URLSafeTimedSerializer:
+    """Signed, timestamped tokens for ``purpose`` (the salt), aged by ``forum.clock``."""
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose,
                                   signer=_ClockSigner)
 
@@ -46,17 +47,17 @@ def _fingerprint(value: str) -> str:
 
 
 def make_confirm_token(user: User) -> str:
-    return _serializer(CONFIRM).dumps({"u": user.id, "e": _fingerprint(user.email)})
+    return serializer(CONFIRM).dumps({"u": user.id, "e": _fingerprint(user.email)})
 
 
 def make_reset_token(user: User) -> str:
-    return _serializer(RESET).dumps(
+    return serializer(RESET).dumps(
         {"u": user.id, "p": _fingerprint(user.password_hash), "e": _fingerprint(user.email)}
     )
 
 
 def make_email_change_token(user: User, new_email: str) -> str:
-    return _serializer(CHANGE_EMAIL).dumps({
+    return serializer(CHANGE_EMAIL).dumps({
         "u": user.id, "e": new_email,
         "p": _fingerprint(user.password_hash), "o": _fingerprint(user.email),
     })
@@ -69,7 +70,7 @@ def _matches(data: dict, key: str, value: str) -> bool:
 
 def _load(purpose: str, token: str, max_age: int) -> tuple[User, dict] | None:
     try:
-        data = _serializer(purpose).loads(token, max_age=max_age)
+        data = serializer(purpose).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):

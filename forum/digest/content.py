@@ -115,13 +115,18 @@ def _opening_select(audience: str, *where, body: bool = True):
     )
 
 
+def _shown(row, body_text: str | None) -> dict:
+    """What an item shows of ``row`` as it is now: title (never a CR or LF, wherever the
+    title goes), category, excerpt as the category's digest mode allows, replies."""
+    full = effective_mode(row.digest_mode) == "full"
+    return {"title": " ".join(row.title.split()), "category_name": row.name,
+            "excerpt": cut_excerpt(body_text or "", 200) if full else None,
+            "replies": row.reply_count}
+
+
 def _item(row, body_text: str | None, *, activity: int = 0, is_new: bool = False) -> Item:
-    mode = effective_mode(row.digest_mode)
-    title = " ".join(row.title.split())  # never a CR or LF, wherever the title goes
     return Item(
-        thread_id=row.id, title=title, category_id=row.category_id,
-        category_name=row.name, excerpt=cut_excerpt(body_text or "", 200)
-        if mode == "full" else None, replies=row.reply_count,
+        thread_id=row.id, category_id=row.category_id, **_shown(row, body_text),
         url=external_url("threads.show", thread_id=row.id), created_at=row.created_at,
         activity=activity, is_new=is_new,
     )
@@ -257,10 +262,7 @@ class Selection:
 def _refresh(item: Item, row) -> Item:
     """``item`` with the title, excerpt, category and reply count of ``row`` (its link and
     ranking stay as selected)."""
-    mode = effective_mode(row.digest_mode)
-    return replace(item, title=" ".join(row.title.split()), category_name=row.name,
-                   excerpt=cut_excerpt(row.body_text, 200) if mode == "full" else None,
-                   replies=row.reply_count)
+    return replace(item, **_shown(row, row.body_text))
 
 
 class Selections:
@@ -279,15 +281,14 @@ class Selections:
             self._by_audience[audience] = Selection(self.period, audience)
         return self._by_audience[audience]
 
-    def compose(self, recipient, *, recheck: bool = True, version=None) -> Digest:
+    def compose(self, recipient, *, version=None) -> Digest:
         """``recipient``'s digest (a ``forum.digest.emails.Recipient``), checked against
-        the database as it is now unless ``recheck`` is False. A check is reused for
-        the next subscriber of the same digest only while the database is unchanged."""
+        the database as it is now (``version``: ``DataVersion.now()`` taken before this
+        call). A check is reused for the next subscriber of the same digest only while
+        the database is unchanged."""
         audience = audience_of(recipient)
         selection = self[audience]
         digest = selection.digest_for(recipient.category_ids)
-        if not recheck:
-            return digest
         key = (audience, digest.key())
         version = self.versions.now() if version is None else version
         cached = self._rechecked.get(key)

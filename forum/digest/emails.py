@@ -13,7 +13,7 @@ from flask import current_app, render_template
 from markupsafe import escape
 from sqlalchemy import bindparam, select
 
-from forum.digest.content import Digest, audience_of
+from forum.digest.content import Digest
 from forum.digest.schedule import Schedule, period_label
 from forum.digest.subscriptions import unsubscribe_token
 from forum.digest.versions import DataVersion
@@ -46,10 +46,6 @@ class Recipient:
     category_ids: frozenset[int] | None
     subscribed_at: datetime | None
     consecutive_failures: int
-
-    @property
-    def audience(self) -> str:
-        return audience_of(self)
 
 
 _S = DigestSubscription

@@ -37,17 +37,17 @@ import time
 import uuid
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import exists, literal, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forum.clock import utcnow
 from forum.digest.content import Selections
-from forum.digest.emails import DigestWriter, Recipient, Recipients, load_recipient
+from forum.digest.emails import DigestWriter, Recipient, Recipients, load_recipients
 from forum.digest.ledger import CLAIM_BATCH, Claim, Ledger
 from forum.digest.schedule import Period
 from forum.digest.versions import DataVersion
@@ -76,11 +76,6 @@ class Summary:
     connections: int = 0
     dry_run: bool = False
     stopped: str | None = None
-    messages: list = field(default_factory=list, repr=False)  # dry runs only
-
-    @property
-    def total(self) -> int:
-        return self.sent + self.skipped + self.failed + self.deferred + self.cancelled
 
     def line(self) -> str:
         verb = "would send" if self.dry_run else "sent"
@@ -127,17 +122,25 @@ def _insert(dialect: str):
     return pg_insert(D) if dialect == "postgresql" else sqlite_insert(D)
 
 
-def queue_period(period: Period) -> int:
-    """Add a queued ledger row for each subscriber due this period's digest (idempotent)."""
-    now = utcnow()
-    eligible = (
-        select(S.id, literal(period.key), literal("queued"), literal(0),
-               literal(now, UTCDateTime()))
-        .outerjoin(User, User.id == S.user_id)
+OPEN_STATUSES = ("queued", "sending", "deferred")  # ledger rows a run still handles
+
+
+def _unqueued(period: Period, *columns):
+    """``columns`` of the subscribers due ``period``'s digest who have no ledger row for
+    it yet: confirmed, subscribed before it ended, and (members) with a confirmed
+    address. The one rule for queueing, the dry run and the progress bar."""
+    return (
+        select(*columns).outerjoin(User, User.id == S.user_id)
         .where(S.status == "confirmed", S.subscribed_at < period.end,
                or_(S.user_id.is_(None), User.email_confirmed_at.is_not(None)),
                ~exists().where(D.subscription_id == S.id, D.period == period.key))
     )
+
+
+def queue_period(period: Period) -> int:
+    """Add a queued ledger row for each subscriber due this period's digest (idempotent)."""
+    eligible = _unqueued(period, S.id, literal(period.key), literal("queued"), literal(0),
+                         literal(utcnow(), UTCDateTime()))
     stmt = _insert(db.engine.dialect.name).from_select(
         ["subscription_id", "period", "status", "attempts", "created_at"], eligible,
     ).on_conflict_do_nothing()
@@ -224,6 +227,10 @@ class DigestRun:
         is composed again if anything changed meanwhile; elsewhere it is composed only
         once the previous message is done.
         """
+        if in_flight is None:
+            # No check follows this message's composing, so nothing older than now may
+            # stand for "before composing" (the run may have slept, or skipped rows).
+            self._last_snapshot = None
         early = in_flight is None or self.versions.exact
         ready = self._prepare(claim) if early else None
         if early and ready is None:
@@ -433,36 +440,42 @@ def send_period(period: Period, *, limit: int | None = None, progress=None,
     return DigestRun(period, limit=limit, progress=progress, sleep=sleep).run()
 
 
+def _to_handle(period: Period, limit: int | None):
+    """Ids of the subscribers a run would handle now: due and not yet queued, or queued
+    and not yet finished."""
+    open_rows = select(D.subscription_id.label("id")).where(
+        D.period == period.key, D.status.in_(OPEN_STATUSES))
+    both = union(_unqueued(period, S.id.label("id")), open_rows).subquery()
+    return list(db.session.scalars(select(both.c.id).order_by(both.c.id).limit(limit)))
+
+
 def dry_run(period: Period, *, limit: int | None = None, progress=None) -> Summary:
     """Compose every digest the period would send, without claiming or sending anything."""
     summary = Summary(period.key, dry_run=True)
     selections = Selections(period)
-    done = select(D.subscription_id).where(D.period == period.key,
-                                           D.status.in_(("sent", "skipped", "failed")))
-    ids = db.session.scalars(
-        select(S.id).where(S.status == "confirmed", S.subscribed_at < period.end,
-                           S.id.not_in(done)).order_by(S.id).limit(limit))
-    for subscription_id in list(ids):
-        recipient = load_recipient(subscription_id)
-        if not recipient.can_receive:
-            summary.cancelled += 1
-        elif selections.compose(recipient).is_empty:
-            summary.skipped += 1
-        else:
-            summary.sent += 1
-        if progress is not None:
-            progress(1)
+    ids = _to_handle(period, limit)
+    for start in range(0, len(ids), CLAIM_BATCH):
+        chunk = ids[start:start + CLAIM_BATCH]
+        recipients = load_recipients(chunk)
+        for subscription_id in chunk:
+            recipient = recipients.get(subscription_id)
+            if recipient is None or recipient.status != "confirmed" \
+                    or not recipient.can_receive:
+                summary.cancelled += 1
+            elif selections.compose(recipient).is_empty:
+                summary.skipped += 1
+            else:
+                summary.sent += 1
+            if progress is not None:
+                progress(1)
     db.session.rollback()
     return summary
 
 
 def pending_count(period: Period) -> int:
     """How many subscribers this run may still have to handle (for the progress bar)."""
-    from sqlalchemy import func
-
     queued = db.session.scalar(select(func.count()).select_from(D).where(
-        D.period == period.key, D.status.in_(("queued", "sending", "deferred"))))
-    unqueued = db.session.scalar(select(func.count()).select_from(S).where(
-        S.status == "confirmed", S.subscribed_at < period.end,
-        ~exists().where(D.subscription_id == S.id, D.period == period.key)))
+        D.period == period.key, D.status.in_(OPEN_STATUSES)))
+    unqueued = db.session.scalar(
+        select(func.count()).select_from(_unqueued(period, S.id).subquery()))
     return (queued or 0) + (unqueued or 0)

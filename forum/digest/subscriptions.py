@@ -18,10 +18,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, Signer
 from sqlalchemy import delete, func, select, update
 
-from forum.auth.tokens import _ClockSigner
+from forum.auth.tokens import serializer
 from forum.clock import utcnow
 from forum.email import queue_email
 from forum.extensions import db
@@ -66,19 +66,15 @@ def by_unsubscribe_token(token: str) -> DigestSubscription | None:
     return db.session.scalar(select(DigestSubscription).filter_by(token=raw))
 
 
-def _confirm_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(_secret(), salt=CONFIRM, signer=_ClockSigner)
-
-
 def confirm_token(subscription: DigestSubscription) -> str:
-    return _confirm_serializer().dumps({"t": subscription.token})
+    return serializer(CONFIRM).dumps({"t": subscription.token})
 
 
 def by_confirm_token(token: str) -> DigestSubscription | None:
     """The pending subscription a fresh confirmation token names, else None."""
     max_age = current_app.config["DIGEST_CONFIRM_MAX_AGE"]
     try:
-        data = _confirm_serializer().loads(token, max_age=max_age)
+        data = serializer(CONFIRM).loads(token, max_age=max_age)
     except (BadSignature, ValueError, TypeError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("t"), str):

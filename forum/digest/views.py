@@ -17,11 +17,18 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from forum import permissions
 from forum.clock import utcnow
 from forum.digest import subscriptions
-from forum.digest.audience import DIGEST_MODES, effective_mode, excluded_modes
+from forum.digest.audience import (
+    DIGEST_MODES,
+    MEMBERS,
+    PUBLIC,
+    category_filter,
+    effective_mode,
+)
 from forum.digest.content import Selections
 from forum.digest.emails import build_digest_email, load_recipient
 from forum.digest.forms import CategoryModeForm, DigestSettingsForm, SubscribeForm
@@ -61,9 +68,7 @@ def subscribe():
         db.session.commit()  # the confirmation email goes out after this commit
         return render_template("digest/check_inbox.html")
     categories = db.session.scalars(
-        select(Category).where(Category.members_only.is_(False),
-                               Category.digest_mode.not_in(excluded_modes()))
-        .order_by(Category.position)).all()
+        select(Category).where(category_filter(PUBLIC)).order_by(Category.position)).all()
     status = 400 if form.is_submitted() else 200
     return render_template("digest/subscribe.html", form=form, categories=categories,
                            next_send=_next_send_local()), status
@@ -122,9 +127,8 @@ def resubscribe(token):
 
 def settings_form(user, formdata=None) -> DigestSettingsForm:
     """The settings form for ``user``: every category they can see, theirs ticked."""
-    visible = db.session.scalars(select(Category).where(
-        permissions.visible_category_filter(user), Category.digest_mode.not_in(excluded_modes()))
-        .order_by(Category.position)).all()
+    visible = db.session.scalars(
+        select(Category).where(category_filter(MEMBERS)).order_by(Category.position)).all()
     subscription = subscriptions.member_subscription(user)
     chosen = [c.id for c in visible]
     if subscription is not None and not subscription.all_categories:
@@ -234,7 +238,9 @@ def admin():
     _require_admin()
     page = request.args.get("page", "1")
     pagination = db.paginate(
-        select(DigestSubscription).order_by(DigestSubscription.id.desc()),
+        select(DigestSubscription).order_by(DigestSubscription.id.desc())
+        .options(selectinload(DigestSubscription.user),
+                 selectinload(DigestSubscription.categories)),
         page=int(page) if page.isdigit() and int(page) > 0 else 1, per_page=50,
         error_out=False)
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()

@@ -36,7 +36,6 @@ FLAG_REASONS = {
     "spam": ("Spam", 3),
     "other": ("Something else", 3),
 }
-ITEM_STATUSES = ("open", "resolved")
 PHRASE_ACTIONS = ("hold", "flag", "block")
 PHRASE_CATEGORIES = {
     "crisis": "Crisis (suicide, self-harm)",

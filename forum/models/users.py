@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, text
@@ -12,9 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from forum import clock
 from forum.extensions import db
 from forum.models.base import UTCDateTime, now
-
-if TYPE_CHECKING:
-    pass
 
 ROLES = ("member", "moderator", "admin")
 

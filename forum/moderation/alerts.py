@@ -13,20 +13,14 @@ from sqlalchemy import select
 from forum.clock import utcnow
 from forum.email import queue_email
 from forum.extensions import db
-from forum.models import CategoryModerator, ReviewItem, User
-from forum.permissions import has_current_training
+from forum.models import ReviewItem, User
+from forum.permissions import category_leads
 from forum.urls import external_url
 
 
 def on_duty_moderators(category_id: int) -> list[User]:
     """Trained moderators of the category who marked themselves available; else all admins."""
-    leads = db.session.scalars(
-        select(User).join(CategoryModerator, CategoryModerator.user_id == User.id)
-        .where(CategoryModerator.category_id == category_id, User.role == "moderator",
-               User.is_on_duty.is_(True))
-    ).all()
-    available = [u for u in leads if has_current_training(u)]
-    return available or admins()
+    return category_leads(category_id, on_duty=True) or admins()
 
 
 def admins() -> list[User]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from forum import permissions
 from forum.extensions import db
-from forum.models import AuditEntry, Category, Post, ReviewItem, User
+from forum.models import AuditEntry, Category, Flag, Post, ReviewItem, User, display_name_key
 
 QUEUE_PER_PAGE = 25
 CONTEXT_POSTS = 2
@@ -15,8 +16,7 @@ CONTEXT_POSTS = 2
 
 def _scope(stmt, user, column):
     """Limit ``stmt`` to the categories ``user`` moderates (admins: all)."""
-    ids = permissions.moderated_category_ids(user)
-    return stmt if ids is permissions.ALL else stmt.where(column.in_(ids or [-1]))
+    return stmt.where(permissions.moderated_filter(user, column))
 
 
 def queue(user, *, category_id: int | None, reason: str | None, status: str, page: int):
@@ -34,16 +34,19 @@ def queue(user, *, category_id: int | None, reason: str | None, status: str, pag
         # Open items before resolved ones ("open" < "resolved"), then most urgent, oldest.
         stmt = stmt.order_by(ReviewItem.status, ReviewItem.priority,
                              ReviewItem.created_at, ReviewItem.id)
+    # Everything a row of the queue shows, loaded with the page (not once per row).
+    stmt = stmt.options(joinedload(ReviewItem.post).joinedload(Post.thread),
+                        joinedload(ReviewItem.category), joinedload(ReviewItem.claimed_by),
+                        selectinload(ReviewItem.flags))
     return db.paginate(stmt, page=page, per_page=QUEUE_PER_PAGE, error_out=False)
 
 
-def open_count(user) -> int:
-    stmt = _scope(select(func.count()).select_from(ReviewItem), user, ReviewItem.category_id)
-    return db.session.scalar(stmt.where(ReviewItem.status == "open")) or 0
-
-
-def item_or_404(item_id: int, user) -> ReviewItem:
-    item = db.session.get(ReviewItem, item_id)
+def item_or_404(item_id: int, user, *, for_update: bool = False) -> ReviewItem:
+    """The item if ``user`` may moderate its category. ``for_update`` locks its row
+    (PostgreSQL) until the commit: two moderators acting on one item at the same moment
+    then act one after the other, and the second finds it closed."""
+    item = db.session.get(ReviewItem, item_id, with_for_update=for_update, options=[
+        selectinload(ReviewItem.flags).joinedload(Flag.reporter)])
     if item is None or not permissions.can_moderate(user, item.category_id):
         abort(404)
     return item
@@ -52,13 +55,13 @@ def item_or_404(item_id: int, user) -> ReviewItem:
 def posts_around(post: Post) -> list[Post]:
     """The post with up to two neighbours on each side, in thread order."""
     before = db.session.scalars(
-        select(Post).where(Post.thread_id == post.thread_id,
+        select(Post).options(joinedload(Post.author)).where(Post.thread_id == post.thread_id,
                            (Post.created_at < post.created_at)
                            | ((Post.created_at == post.created_at) & (Post.id < post.id)))
         .order_by(Post.created_at.desc(), Post.id.desc()).limit(CONTEXT_POSTS)
     ).all()
     after = db.session.scalars(
-        select(Post).where(Post.thread_id == post.thread_id,
+        select(Post).options(joinedload(Post.author)).where(Post.thread_id == post.thread_id,
                            (Post.created_at > post.created_at)
                            | ((Post.created_at == post.created_at) & (Post.id > post.id)))
         .order_by(Post.created_at, Post.id).limit(CONTEXT_POSTS)
@@ -89,8 +92,9 @@ def audit_entries(user, *, action: str | None, category_id: int | None,
         stmt = stmt.where(AuditEntry.category_id == category_id)
     if actor_name:
         stmt = stmt.join(User, User.id == AuditEntry.actor_id).where(
-            User.display_name_key == " ".join(actor_name.split()).casefold())
-    stmt = stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            User.display_name_key == display_name_key(actor_name))
+    stmt = stmt.options(joinedload(AuditEntry.actor)).order_by(
+        AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if page is None:
         return db.session.scalars(stmt)
     return db.paginate(stmt, page=page, per_page=50, error_out=False)

@@ -40,6 +40,10 @@ class CannotSuspendStaff(Exception):
     """Admins can't be suspended here, and only admins suspend moderators."""
 
 
+class AuthorDeleted(Exception):
+    """The post's author deleted it: no moderation action publishes or changes it."""
+
+
 class TooLong(Exception):
     """A moderator tried to suspend for longer than they may."""
 
@@ -55,9 +59,16 @@ HELD_ACTIONS = ("approve", "reject", "lock", "warn", "suspend")
 PUBLISHED_ACTIONS = ("dismiss", "hide", "remove", "edit", "lock", "warn", "suspend")
 
 
+# A post its author deleted stays deleted: nothing may publish, hide or edit it again.
+DELETED_ACTIONS = ("dismiss", "lock", "warn", "suspend")
+
+
 def actions_for(item: ReviewItem) -> tuple[str, ...]:
     """The actions that make sense for ``item`` now, in the order moderators see them."""
-    return HELD_ACTIONS if item.post.status == "pending" else PUBLISHED_ACTIONS
+    status = item.post.status
+    if status == "deleted_by_author":
+        return DELETED_ACTIONS
+    return HELD_ACTIONS if status == "pending" else PUBLISHED_ACTIONS
 
 
 # --- audit ----------------------------------------------------------------------------
@@ -182,6 +193,8 @@ def _act_on_post(item: ReviewItem, moderator: User, *, action: str, outcome: str
     _require_open(item)
     post = item.post
     before = {"status": post.status}
+    if new_status is not None and post.status == "deleted_by_author":
+        raise AuthorDeleted(post.id)
     if new_status is not None and new_status != post.status:
         change_post_status(post, new_status)
     _close(item, moderator, outcome)
@@ -246,6 +259,8 @@ def moderator_edit(item: ReviewItem, *, moderator: User, body: str, reason: str)
     """Edit the post's text (the original stays in its revisions) and keep it visible."""
     _require_open(item)
     post = item.post
+    if post.status == "deleted_by_author":
+        raise AuthorDeleted(post.id)
     before = {"status": post.status, "body_source": post.body_source}
     edit_post(post, editor=moderator, body=body)
     if post.status != "visible":

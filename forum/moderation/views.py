@@ -110,7 +110,7 @@ def _action_forms(review) -> dict:
 def claim(item_id):
     """Take an item so others know it is being handled."""
     _require_moderator()
-    review = queries.item_or_404(item_id, current_user)
+    review = queries.item_or_404(item_id, current_user, for_update=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -147,7 +147,7 @@ ACTIONS = {
 def act(item_id, action):
     """Apply one action to a review item (each closes it and writes one audit entry)."""
     _require_moderator()
-    review = queries.item_or_404(item_id, current_user)
+    review = queries.item_or_404(item_id, current_user, for_update=True)
     if action not in ACTIONS:
         abort(404)
     if review.status != "open" or action not in services.actions_for(review):

@@ -43,10 +43,10 @@ def visible_category_ids(user) -> list[int]:
 
 def moderated_category_ids(user, category_ids: list[int]) -> list[int]:
     """Those of ``category_ids`` in which ``user`` sees posts of every status."""
-    can_moderate = getattr(permissions, "can_moderate", None)
-    if can_moderate is None:  # before per-category moderation: staff see everything
-        return list(category_ids) if permissions.is_staff(user) else []
-    return [cid for cid in category_ids if can_moderate(user, cid)]
+    moderated = permissions.moderated_category_ids(user)
+    if moderated is permissions.ALL:
+        return list(category_ids)
+    return [cid for cid in category_ids if cid in moderated]
 
 
 def search_filter(user) -> FilterParts:

@@ -7,8 +7,8 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Category, CategoryModerator, Post, Thread, User
-from forum.permissions import has_current_training, listed_thread_filter, visible_category_filter
+from forum.models import Category, Post, Thread
+from forum.permissions import listed_thread_filter, visible_category_filter
 
 
 def home_categories(user) -> list[tuple[Category, Thread | None]]:
@@ -113,11 +113,3 @@ def page_of_post(post: Post) -> int:
     return before // current_app.config["POSTS_PER_PAGE"] + 1
 
 
-def category_leads(category: Category) -> list[User]:
-    """The trained moderators who lead ``category`` (shown as "Led by")."""
-    leads = db.session.scalars(
-        select(User).join(CategoryModerator, CategoryModerator.user_id == User.id)
-        .where(CategoryModerator.category_id == category.id, User.role == "moderator")
-        .order_by(User.display_name_key)
-    ).all()
-    return [user for user in leads if has_current_training(user)]

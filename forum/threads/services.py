@@ -136,7 +136,11 @@ def change_post_status(post: Post, status: str) -> None:
         _count_post(post, +1 if now_visible else -1)
     post.status = status
     if post.is_opening:
-        _set_listed(post.thread, status in LISTED_STATUSES)
+        # An author deleting their opening post keeps the thread as it was: listed if
+        # it was, and never listed if the post was held or hidden (its title was never
+        # published).
+        listed = now_visible or (status in LISTED_STATUSES and post.thread.is_listed)
+        _set_listed(post.thread, listed)
     db.session.flush()
     if was_visible != now_visible:
         _refresh_thread_activity(post.thread)

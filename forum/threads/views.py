@@ -77,7 +77,7 @@ def category(slug):
     cat = queries.category_or_404(slug, current_user)
     pagination = queries.category_threads(cat, _page_arg(), current_user)
     return render_template("threads/category.html", category=cat, pagination=pagination,
-                           leads=queries.category_leads(cat))
+                           leads=permissions.category_leads(cat.id))
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -116,6 +116,7 @@ def show(thread_id):
     pagination = queries.thread_posts(thread, _page_arg())
     post_ids = [p.id for p in pagination.items]
     user = _me() if current_user.is_authenticated else None
+    permissions.preload_moderator_powers(post.author for post in pagination.items)
     return render_template(
         "threads/show.html", thread=thread, pagination=pagination, form=ReplyForm(),
         reaction_counts=services.reaction_counts(post_ids),

@@ -167,7 +167,7 @@ def test_forged_payloads_signed_with_our_key_are_refused(user, payload):
     for purpose, read in ((tokens.RESET, tokens.read_reset_token),
                           (tokens.CONFIRM, tokens.read_confirm_token),
                           (tokens.CHANGE_EMAIL, tokens.read_email_change_token)):
-        assert read(tokens._serializer(purpose).dumps(payload)) is None
+        assert read(tokens.serializer(purpose).dumps(payload)) is None
 
 
 def test_token_for_a_deleted_member_is_refused(user):

@@ -138,6 +138,21 @@ def test_unconfirmed_member_can_read_but_not_post(app, client, auth):
         assert db.session.scalar(select(func.count()).select_from(Post)) == 1
 
 
+def test_a_taken_name_gets_the_same_answer_whether_the_address_has_an_account(app, client,
+                                                                              mailbox):
+    """Otherwise a taken public name plus someone's address would tell who is a member."""
+    with app.app_context():
+        make_user(email="pea@example.test", display_name="Sweet Pea")
+        make_user(email="member@example.test", display_name="Quiet Member")
+        db.session.commit()
+    known = register(client, email="member@example.test", display_name="Sweet Pea")
+    unknown = register(client, email="nobody@example.test", display_name="Sweet Pea")
+    assert known.status_code == unknown.status_code == 409
+    assert field_error(known, "display_name") == field_error(unknown, "display_name")
+    assert user_count(app) == 2
+    assert mailbox.raw == []
+
+
 def test_register_duplicate_display_name_is_409(app, client, mailbox):
     with app.app_context():
         make_user(email="pea@example.test", display_name="Sweet Pea")

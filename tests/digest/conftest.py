@@ -99,7 +99,6 @@ class Scripted(Mailbox):
 
     rcpt: dict[str, list[str]] = field(default_factory=dict)
     data: dict[str, list[str]] = field(default_factory=dict)
-    peers: set = field(default_factory=set)
     delay: float = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -110,11 +109,12 @@ class Scripted(Mailbox):
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.peers.add(session.peer)
         if self.delay:
             await asyncio.sleep(self.delay)
         script = self.data.get(envelope.rcpt_tos[0])
         if script:
+            with self.lock:
+                self.peers.append(session.peer)  # refused, but on this connection
             return script.pop(0)
         return await super().handle_DATA(server, session, envelope)
 

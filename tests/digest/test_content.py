@@ -310,14 +310,15 @@ def test_keeping_a_few_per_category_changes_no_digest(app, world):
         app.config["DIGEST_ITEMS_PER_SECTION"] = 1000
         full = Selection(period, "members")
         assert sum(map(len, pruned.sections.values())) < sum(map(len, full.sections.values()))
-        for size in range(1, len(categories) + 1):
-            for chosen in combinations(categories, size):
-                expected = []
-                for key, _heading in SECTIONS:
-                    items = [item for item in full.sections[key]
-                             if item.category_id in chosen][:2]
-                    if items:
-                        expected.append((key, items))
-                got = [(key, items) for key, _heading, items
-                       in pruned.digest_for(frozenset(chosen)).sections]
-                assert got == expected, chosen
+        choices = [None] + [frozenset(chosen) for size in range(1, len(categories) + 1)
+                            for chosen in combinations(categories, size)]
+        for chosen in choices:  # None: every category
+            expected = []
+            for key, _heading in SECTIONS:
+                items = [item for item in full.sections[key]
+                         if chosen is None or item.category_id in chosen][:2]
+                if items:
+                    expected.append((key, items))
+            got = [(key, items) for key, _heading, items
+                   in pruned.digest_for(chosen).sections]
+            assert got == expected, chosen

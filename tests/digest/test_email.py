@@ -133,7 +133,7 @@ def test_one_connection_for_all_messages(app, runner, world, scripted):
     result = send(runner)
     assert summary_of(result.output)["sent"] == "3"
     assert len(scripted.raw) == 3
-    assert len(scripted.peers) == 1
+    assert len(set(scripted.peers)) == 1
 
 
 def test_a_dropped_connection_is_reopened(app, runner, world, scripted):
@@ -142,7 +142,7 @@ def test_a_dropped_connection_is_reopened(app, runner, world, scripted):
     assert summary_of(result.output)["sent"] == "3", result.output
     assert sorted(m["To"] for m in scripted.messages) == \
         ["guest@example.test", "mod@example.test", "reader@example.test"]
-    assert len(scripted.peers) == 2
+    assert len(set(scripted.peers)) == 2
 
 
 def test_outbox_transport_writes_the_same_message(app, runner, world, tmp_path):

@@ -6,12 +6,13 @@ import time
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from forum import clock
 from forum.extensions import db
 from forum.models import DigestDelivery, DigestSubscription
-from tests.conftest import free_port
+from tests.conftest import TEST_DB, free_port
 from tests.digest.conftest import (
     PERIOD,
     SEND_TIME,
@@ -73,6 +74,26 @@ def test_dry_run_sends_and_records_nothing(app, runner, world, mailbox):
     assert summary_of(result.output).items() >= {"would": "send=3"}.items() \
         or "would send=3" in result.output
     assert mailbox.raw == [] and _deliveries(app) == {}
+
+
+def test_dry_run_counts_what_a_run_would_do(app, runner, world, mailbox):
+    """The dry run, the progress bar and a real run share one rule of who is due: a
+    member whose address is unconfirmed is never counted, and a finished week is 0."""
+    from forum.digest.schedule import Schedule, period_for_key
+    from forum.digest.sending import pending_count
+    from tests.digest.conftest import subscribe_member
+    from tests.factories import make_user
+
+    with app.app_context():
+        subscribe_member(make_user(email="unconfirmed@example.test", confirmed=False))
+        db.session.commit()
+        period = period_for_key(Schedule.from_config(app.config), PERIOD)
+        assert pending_count(period) == 3
+    assert "would send=3 skipped_empty=0" in send(runner, "--dry-run").output
+    assert summary_of(send(runner).output)["sent"] == "3"
+    assert "would send=0 skipped_empty=0" in send(runner, "--dry-run").output
+    with app.app_context():
+        assert pending_count(period) == 0
 
 
 def test_limit_handles_at_most_n(app, runner, world, mailbox):
@@ -234,26 +255,60 @@ def test_suppressed_subscribers_start_again_when_they_resubscribe(app, client, w
     assert "Confirm" in confirmation["Subject"]
 
 
-def test_the_ledger_connection_keeps_its_settings_to_itself(app, runner, world, mailbox):
+@pytest.mark.skipif(TEST_DB != "postgresql", reason="the ledger's own connection is "
+                    "PostgreSQL's (on SQLite it shares the session's)")
+def test_the_ledger_connection_keeps_its_settings_to_itself(app, world):
     """On PostgreSQL the ledger writes on its own autocommit connection whose commits do
-    not wait for the disk; no pooled connection keeps that setting afterwards."""
+    not wait for the disk; that connection is closed afterwards, never pooled."""
     from sqlalchemy import text
 
     from forum.digest.ledger import Ledger
-    from tests.conftest import TEST_DB
 
     with app.app_context():
         with Ledger(PERIOD, "test-run") as ledger:
-            if TEST_DB == "postgresql":
-                assert ledger.connection is not None
-                assert ledger.connection.exec_driver_sql(
-                    "SHOW synchronous_commit").scalar() == "off"
-            else:
-                assert ledger.connection is None  # SQLite: the session's connection
-    result = send(runner)
-    assert summary_of(result.output)["sent"] == "3", result.output
+            connection = ledger.connection
+            assert connection is not None
+            assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            assert db.session.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+        for _ in range(50):  # the server ends the backend just after the socket closes
+            alive = db.session.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            ).scalar()
+            db.session.commit()
+            if not alive:
+                break
+            time.sleep(0.05)
+        assert alive == 0
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+
+
+def test_a_retry_after_a_pause_sees_what_changed_during_it(app, world, scripted):
+    """While the run waits to retry a 451, a moderator locks the thread: the retried
+    digest is composed from the database as it is after the pause (then nothing is new
+    for that subscriber, so nothing is sent to them)."""
+    from sqlalchemy import create_engine, update
+
+    from forum.digest import sending
+    from forum.digest.schedule import Schedule, period_for_key
+    from forum.models import Thread
+
+    scripted.rcpt["guest@example.test"] = ["451 4.7.1 Greylisted, try again"]
+    pauses = []
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        if len(pauses) == 1:  # a moderator, on another connection, during the pause
+            engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+            with engine.begin() as conn:
+                conn.execute(update(Thread).where(Thread.id == world.thread_id)
+                             .values(is_locked=True))
+            engine.dispose()
+        time.sleep(seconds)
+
     with app.app_context():
-        if TEST_DB == "postgresql":
-            assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
-            with db.engine.connect() as conn:
-                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        period = period_for_key(Schedule.from_config(app.config), PERIOD)
+        summary = sending.send_period(period, sleep=sleep)
+    assert pauses, "the 451 was retried after a pause"
+    assert "guest@example.test" not in _received(scripted)
+    assert summary.skipped >= 1, summary.line()

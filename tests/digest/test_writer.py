@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from forum.email import QPBody, qp_encode
+from forum.email import QPBody, RawMessage, qp_encode
 from forum.extensions import db
 from forum.models import User
 from tests.digest.conftest import new_thread, parse_strict
@@ -29,6 +29,7 @@ def _both(app, subscription_id: int):
         recipient = load_recipient(subscription_id)
         digest = Selections(period).compose(recipient)
         fast = DigestWriter(period).message(recipient, digest)
+        assert isinstance(fast, RawMessage)  # the fast path, not its fallback
         slow = build_digest_email(recipient, digest)
         return parse_strict(fast.as_bytes()), parse_strict(slow.as_bytes()), fast
 
@@ -69,6 +70,9 @@ def test_names_and_titles_that_need_escaping_or_encoding(app, world):
     new_thread(app, category_id=world.general_id,
                title='<b>"Hypo" & ünïcødé</b> = 5 mmol/l' + " long" * 20)
     fast = _reader_renamed(app, world, "Zoë <O'Neil> & \"co\"")
+    html = fast.get_body(preferencelist=("html",)).get_content()
+    assert "&lt;b&gt;&#34;Hypo&#34; &amp; ünïcødé&lt;/b&gt; = 5 mmol/l long" in html
+    assert '<b>"Hypo"' not in html
     html = fast.get_body(preferencelist=("html",)).get_content()
     assert "Hello Zoë &lt;O&#39;Neil&gt; &amp; &#34;co&#34;," in html
     assert "Hello Zoë <O'Neil> & \"co\"," in fast.get_body(preferencelist=("plain",)).get_content()

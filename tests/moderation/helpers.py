@@ -3,45 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import (
     AuditEntry,
-    CategoryModerator,
     Flag,
     ModerationNotice,
-    ModeratorTraining,
     Post,
     ReviewItem,
-    User,
 )
-from tests.factories import make_user
-
-
-def make_moderator(user: User | None = None, categories=(), *, valid_days: int = 365,
-                   completed_days_ago: int = 30, on_duty: bool = False, **fields) -> User:
-    """A peer moderator with a training record and the categories they lead.
-
-    ``completed_days_ago > valid_days`` gives a lapsed moderator (role kept, powers gone).
-    """
-    user = user or make_user(**fields)
-    user.role = "moderator"
-    user.is_on_duty = on_duty
-    completed = utcnow().date() - timedelta(days=completed_days_ago)
-    db.session.add(ModeratorTraining(
-        user_id=user.id, course_name="Peer Support Moderator Foundation",
-        completed_on=completed, valid_until=completed + timedelta(days=valid_days),
-        trainer="Diabetes peer-support trainer", notes="", recorded_by_id=user.id,
-        created_at=utcnow()))
-    for category in categories:
-        db.session.add(CategoryModerator(category_id=category.id, user_id=user.id,
-                                         created_at=utcnow()))
-    db.session.flush()
-    return user
+from tests.factories import make_moderator, make_user  # noqa: F401 (tests import it here)
 
 
 def text(response) -> str:

@@ -156,3 +156,31 @@ def test_going_off_duty_sends_alerts_to_the_admins(app, client, mod_forum, login
     client.post(f"/t/{mod_forum.thread2_id}/reply", data={"body": CRISIS})
     assert len(mailbox.to(mod_forum.emails["mod2"])) == 1
     assert mailbox.to(mod_forum.emails["admin"]) == []
+
+
+def test_a_suspended_moderator_on_duty_is_not_alerted(app, client, mod_forum, login, mailbox):
+    """A suspended moderator has no powers, so the alert goes to whoever has them."""
+    from forum.clock import utcnow
+
+    with app.app_context():
+        moderator = db.session.get(User, mod_forum.ids["mod"])
+        assert moderator.is_on_duty
+        moderator.suspended_until = utcnow() + timedelta(days=2)
+        db.session.commit()
+    login("ann")
+    client.post(f"/t/{mod_forum.thread_id}/reply", data={"body": CRISIS})
+    assert mailbox.to(mod_forum.emails["mod"]) == []
+    assert len(mailbox.to(mod_forum.emails["admin"])) == 1
+
+
+def test_alerts_from_one_post_share_one_smtp_connection(app, client, mod_forum, login,
+                                                        mailbox, frozen_clock, runner):
+    """Escalation alerts every admin (two here): the emails queued by one commit go out
+    together, over one connection."""
+    login("ann")
+    client.post(f"/t/{mod_forum.thread_id}/reply", data={"body": CRISIS})
+    mailbox.clear()
+    frozen_clock.advance(minutes=20)
+    assert _escalate(runner) == "escalated=1"
+    assert len(mailbox.raw) == 2
+    assert len(set(mailbox.peers)) == 1

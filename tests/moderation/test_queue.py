@@ -273,3 +273,35 @@ def test_claiming_records_who_and_when(app, client, mod_forum, login, frozen_clo
         assert item.claimed_by_id == mod_forum.ids["mod"]
         assert item.claimed_at - item.created_at == timedelta(minutes=4)
     assert "Claimed by Mo Derator" in text(client.get("/mod/"))
+
+
+def test_a_post_its_author_deleted_cannot_be_brought_back(app, client, mod_forum, login):
+    """Flagged, then deleted by its author: a moderator may dismiss the item or act on
+    the author, but no action publishes, hides, removes or edits the post again."""
+    from forum.models import Post
+
+    login("bob")
+    flag(client, mod_forum.reply_ann_id, "spam")
+    login("ann")
+    assert client.post(f"/p/{mod_forum.reply_ann_id}/delete").status_code == 302
+    with app.app_context():
+        item_id = open_item(mod_forum.reply_ann_id).id
+    login("mod")
+    page = text(client.get(f"/mod/items/{item_id}"))
+    assert f'action="/mod/items/{item_id}/dismiss"' in page
+    for action in ("edit", "hide", "remove", "approve"):
+        assert f'action="/mod/items/{item_id}/{action}"' not in page
+        response = act(client, item_id, action, reason="Trying anyway", body="New words")
+        assert response.status_code == 409, action
+    with app.app_context():
+        post = db.session.get(Post, mod_forum.reply_ann_id)
+        assert post.status == "deleted_by_author" and open_item(post.id) is not None
+        review = open_item(post.id)
+        moderator = db.session.get(User, mod_forum.ids["mod"])
+        with pytest.raises(services.AuthorDeleted):
+            services.moderator_edit(review, moderator=moderator, body="New words",
+                                    reason="Trying anyway")
+        with pytest.raises(services.AuthorDeleted):
+            services.hide(review, moderator=moderator, reason="Trying anyway")
+        db.session.rollback()
+    assert act(client, item_id, "dismiss", reason="Gone anyway").status_code == 302

@@ -9,28 +9,16 @@ from types import SimpleNamespace
 import pytest
 
 from forum.extensions import db
-from tests.factories import make_category, make_post, make_thread, make_user
+from tests.factories import (  # noqa: F401 (tests import make_moderator from here)
+    make_category,
+    make_moderator,
+    make_post,
+    make_thread,
+    make_user,
+)
 
 T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 HIT_LINK = re.compile(r'<li class="search-hit">\s*<h3><a href="/p/(\d+)"')
-
-
-def make_moderator(user, categories) -> None:
-    """Give ``user`` (role "moderator") current training and these categories to lead,
-    where the models have per-category moderation; otherwise the role alone suffices."""
-    from datetime import date, timedelta
-
-    import forum.models as models
-
-    if not hasattr(models, "CategoryModerator"):
-        return
-    today = date.today()
-    db.session.add(models.ModeratorTraining(
-        user_id=user.id, course_name="Peer moderation", completed_on=today - timedelta(days=30),
-        valid_until=today + timedelta(days=365), trainer="Trainer", recorded_by_id=user.id))
-    for category in categories:
-        db.session.add(models.CategoryModerator(category_id=category.id, user_id=user.id))
-    db.session.flush()
 
 
 @pytest.fixture

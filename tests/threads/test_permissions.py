@@ -181,8 +181,8 @@ def test_can_react_to_others_visible_posts_only(app_ctx):
 
 def test_user_objects_are_used_not_just_ids(app_ctx):
     user = make_user()
-    assert isinstance(user, User) and permissions.is_staff(user) is False
-    assert permissions.is_staff(make_user(role="admin"))
+    assert isinstance(user, User) and permissions.is_active_moderator(user) is False
+    assert permissions.is_active_moderator(make_user(role="admin"))
 
 
 def test_moderator_powers_need_training_and_a_led_category(app_ctx):
@@ -194,12 +194,12 @@ def test_moderator_powers_need_training_and_a_led_category(app_ctx):
     admin = make_user(role="admin")
     member = make_user()
 
-    assert permissions.is_staff(trained) and permissions.is_active_moderator(trained)
+    assert permissions.is_active_moderator(trained)
     assert permissions.can_moderate(trained, led) and permissions.can_moderate(trained, led.id)
     assert not permissions.can_moderate(trained, other)
     assert permissions.moderated_category_ids(trained) == {led.id}
     for user in (untrained, lapsed, no_category, member, None, AnonymousUserMixin()):
-        assert not permissions.is_staff(user)
+        assert not permissions.is_active_moderator(user)
         assert not permissions.can_moderate(user, led)
         assert permissions.moderated_category_ids(user) == set()
     assert permissions.moderated_category_ids(admin) is permissions.ALL

@@ -106,6 +106,34 @@ def test_delete_post_by_author_decrements_once(app_ctx):
     assert counter_mismatches() == []
 
 
+@pytest.mark.parametrize("held_as", ["pending", "hidden"])
+def test_deleting_a_held_or_hidden_opening_post_never_lists_its_thread(app_ctx, held_as):
+    """The title of a thread whose opening post was never published stays unpublished."""
+    thread = make_thread(at=T0)
+    opening = thread.posts[0]
+    services.change_post_status(opening, held_as)
+    db.session.commit()
+    assert not thread.is_listed and thread.category.thread_count == 0
+
+    services.delete_post_by_author(opening, author=opening.author)
+    db.session.commit()
+
+    db.session.expire_all()
+    assert (opening.status, thread.is_listed, thread.category.thread_count) == \
+        ("deleted_by_author", False, 0)
+    assert counter_mismatches() == []
+
+
+def test_deleting_a_published_opening_post_keeps_its_thread_listed(app_ctx):
+    thread = make_thread(at=T0)
+    services.delete_post_by_author(thread.posts[0], author=thread.author)
+    db.session.commit()
+
+    db.session.expire_all()
+    assert thread.is_listed and thread.category.thread_count == 1
+    assert counter_mismatches() == []
+
+
 def test_delete_of_every_post_falls_back_to_thread_creation_time(app_ctx):
     thread = make_thread(at=T0)
 

@@ -188,6 +188,18 @@ def test_category_paginates_25_threads_a_page(client, crowded_category):
     assert 'href="/c/busy?page=2"' in first
 
 
+@pytest.mark.parametrize("extra", ["_method=POST", "_external=1&_anchor=x&_scheme=ftp",
+                                   "slug=other", "keep=yes"])
+def test_pager_links_keep_the_query_but_not_url_options_or_route_values(client,
+                                                                       crowded_category,
+                                                                       extra):
+    response = client.get(f"{crowded_category}?{extra}")
+    assert response.status_code == 200
+    html = text(response)
+    expected = "/c/busy?keep=yes&amp;page=2" if extra == "keep=yes" else "/c/busy?page=2"
+    assert f'href="{expected}"' in html
+
+
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "3", "1.5", "²", "99999999999999999999", ""])
 def test_category_rejects_bad_or_missing_pages(client, crowded_category, page):
     assert client.get(f"{crowded_category}?page={page}").status_code == 404
@@ -320,3 +332,29 @@ def test_moderation_ids_beyond_the_integer_range_are_404(client, forum, login, m
     login("admin")
 
     assert client.open(url.format(big="9" * 12), method=method).status_code == 404
+
+
+def test_moderator_badges_cost_the_same_however_many_moderators_post(app, client):
+    """Each post's author is badged "Peer moderator" only while their powers last; the
+    page works that out for all its authors at once, not once per author."""
+    from tests.conftest import count_queries
+    from tests.factories import make_moderator
+
+    def page_with(moderators: int) -> tuple[int, str]:
+        with app.app_context():
+            category = make_category()
+            thread = make_thread(category=category, at=T0)
+            for n in range(moderators):
+                make_post(thread, author=make_moderator(categories=[category]),
+                          at=T0 + timedelta(minutes=n + 1))
+            db.session.commit()
+            url = f"/t/{thread.id}"
+        client.get(url)  # warm up (first-request work)
+        with count_queries(app) as queries:
+            page = text(client.get(url))
+        return queries[0], page
+
+    one, page_one = page_with(1)
+    six, page_six = page_with(6)
+    assert page_one.count("Peer moderator") == 1 and page_six.count("Peer moderator") == 6
+    assert six == one
