@@ -2,16 +2,18 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-FLASK  := $(BIN)/flask --app forum
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# HOST and PORT go to every flask command too: in development, emailed links (from the
+# web and the CLI alike) point at the address `make run` serves on.
+FLASK  := HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app forum
 
-.PHONY: run test test-sqlite test-postgres lint seed clean-venv help bench-search bench-digest
+.PHONY: run test test-sqlite test-postgres lint contracts seed clean-venv help bench-search bench-digest
 
 help:
 	@echo "make run   - install, migrate, seed demo content (first run) and serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install dev dependencies and run the whole suite on SQLite and PostgreSQL"
-	@echo "make lint  - ruff"
+	@echo "make lint  - ruff and the import-linter contracts (pyproject.toml)"
 	@echo "make bench-search - search benchmark on 100,000 synthetic posts (Whoosh vs SQLite FTS5)"
 	@echo "make bench-digest - weekly digest benchmark: 10,000 subscribers, 100,000 posts, SMTP sink"
 
@@ -36,7 +38,7 @@ seed: $(BIN)/.runtime-installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
-test: test-sqlite test-postgres
+test: contracts test-sqlite test-postgres
 
 test-sqlite: $(BIN)/.dev-installed
 	FORUM_TEST_DB=sqlite $(BIN)/pytest -p no:cacheprovider -q
@@ -44,8 +46,13 @@ test-sqlite: $(BIN)/.dev-installed
 test-postgres: $(BIN)/.dev-installed
 	FORUM_TEST_DB=postgresql $(BIN)/pytest -p no:cacheprovider -q
 
-lint: $(BIN)/.dev-installed
+lint: contracts
 	$(BIN)/ruff check forum tests bench config.py wsgi.py
+
+# The import-linter contracts in pyproject.toml: one-way dependencies, no cycles, no
+# private names across packages (make test runs them first too).
+contracts: $(BIN)/.dev-installed
+	$(BIN)/lint-imports --no-logo --no-cache
 
 clean-venv:
 	rm -rf $(VENV)

@@ -61,7 +61,9 @@ class Config:
     # Absolute links in email are built from these, never from the request's Host.
     SERVER_NAME = _env("SERVER_NAME")
     PREFERRED_URL_SCHEME = _env("PREFERRED_URL_SCHEME", "http")
-    # Used for links in email sent from the CLI when SERVER_NAME is unset (development).
+    # Without SERVER_NAME (development), emailed links are built from the address
+    # `make run` serves on (HOST and PORT, as the Makefile passes them), from the web and
+    # the CLI alike: never from a request's Host header.
     LOCAL_SERVER_NAME = f"{_env('HOST', '127.0.0.1')}:{_env('PORT', '5000')}"
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
@@ -129,7 +131,13 @@ class Config:
     FLAGS_TO_HIDE = _env_int("FLAGS_TO_HIDE", 3)
     CRISIS_ESCALATE_AFTER_MINUTES = _env_int("CRISIS_ESCALATE_AFTER_MINUTES", 15)
 
+    # Host names the forum answers for (others get 400); default: SERVER_NAME's host, or
+    # in development the HOST `make run` serves on plus localhost and 127.0.0.1.
     TRUSTED_HOSTS = [h for h in (_env("TRUSTED_HOSTS", "") or "").split(",") if h] or None
+    # How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto.
+    # 0 (the default): those headers are ignored, so a client cannot pick its own address
+    # and dodge the per-IP rate limits. Behind one nginx: TRUSTED_PROXIES=1.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
     # Search (Whoosh). The index lives in <instance>/search-index unless SEARCH_INDEX_DIR is set.
     # Writers wait SEARCH_WRITER_TIMEOUT seconds for the lock, then leave the change queued.
@@ -188,6 +196,8 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
+    # The test client's default host: emailed links in tests open with it as they are.
+    LOCAL_SERVER_NAME = "localhost"
     MAIL_DEFAULT_SENDER = "Sugar Circle <no-reply@forum.test>"
     PREMODERATION_POSTS = 0  # tests of pre-moderation turn it on explicitly
     SEARCH_REINDEX_PROCS = 1

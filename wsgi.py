@@ -1,9 +1,7 @@
-"""Production entry point: ``gunicorn wsgi:app`` (needs SECRET_KEY and DATABASE_URL)."""
-
-from werkzeug.middleware.proxy_fix import ProxyFix
+"""Production entry point: ``gunicorn wsgi:app`` (needs SECRET_KEY, SERVER_NAME and
+DATABASE_URL). Behind nginx, set TRUSTED_PROXIES=1 so the client's address and scheme
+come from X-Forwarded-For/-Proto (see docs/deployment.md)."""
 
 from forum import create_app
 
 app = create_app("production")
-# Behind exactly one reverse proxy (nginx) that sets X-Forwarded-For/-Proto.
-app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)

@@ -31,44 +31,36 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     _check_config(app)
+    _trust_hosts_and_proxies(app)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from forum import cli, email, errors, extensions, logs, search, security, templating
-    from forum.auth import sessions
-    from forum.digest import cli as digest_cli
-    from forum.digest import views as digest_views
-    from forum.moderation import cli as moderation_cli
+    from forum import (
+        accounts,
+        admin,
+        auth,
+        cli,
+        digest,
+        email,
+        errors,
+        extensions,
+        logs,
+        moderation,
+        pages,
+        posting,
+        search,
+        security,
+        templating,
+        threads,
+        users,
+    )
 
-    logs.init_app(app)
-    extensions.init_app(app)
-    sessions.init_app(app)
-    security.init_app(app)
-    templating.init_app(app)
-    email.init_app(app)
-    search.init_app(app)
-    _register_blueprints(app)
-    errors.init_app(app)
-    cli.init_app(app)
-    moderation_cli.init_app(app)
-    digest_cli.init_app(app)
-    digest_views.init_app(app)
+    # Shared infrastructure first, then each feature wires itself (blueprint, CLI
+    # group, listeners, template helpers), then the error pages and top-level commands.
+    for part in (logs, extensions, security, templating, email,
+                 auth, accounts, users, pages, threads, posting, moderation, search, digest,
+                 admin, errors, cli):
+        part.init_app(app)
     return app
-
-
-def _register_blueprints(app: Flask) -> None:
-    from forum.accounts.views import bp as accounts_bp
-    from forum.admin.views import bp as admin_bp
-    from forum.auth.views import bp as auth_bp
-    from forum.digest.views import bp as digest_bp
-    from forum.moderation.views import bp as moderation_bp
-    from forum.pages.views import bp as pages_bp
-    from forum.search.views import bp as search_bp
-    from forum.threads.views import bp as threads_bp
-    from forum.users.views import bp as users_bp
-
-    for blueprint in (threads_bp, auth_bp, accounts_bp, users_bp, pages_bp, search_bp,
-                      moderation_bp, admin_bp, digest_bp):
-        app.register_blueprint(blueprint)
 
 
 def _check_config(app: Flask) -> None:
@@ -86,6 +78,25 @@ def _check_config(app: Flask) -> None:
             "SERVER_NAME must be set in production (e.g. forum.example.org): emailed links "
             "are built from it, never from a request's Host header."
         )
-    if not app.config.get("TRUSTED_HOSTS"):
-        app.config["TRUSTED_HOSTS"] = [server_name.split(":")[0]]
     app.debug = False
+
+
+def _trust_hosts_and_proxies(app: Flask) -> None:
+    """Answer only for our own host names, and believe forwarded headers only from the
+    number of proxies ``TRUSTED_PROXIES`` says stand in front of the app.
+
+    Without TRUSTED_HOSTS the names are SERVER_NAME's host, else (development) the host
+    `make run` serves on plus the loopback names: any other Host header gets a 400
+    page, in every configuration. Emailed links never come from the request at all
+    (``forum.urls``); this keeps a spoofed Host out of every other absolute URL too.
+    """
+    if not app.config.get("TRUSTED_HOSTS"):
+        server_name = app.config.get("SERVER_NAME") or app.config["LOCAL_SERVER_NAME"]
+        host = server_name.rsplit(":", 1)[0] if not server_name.endswith("]") else server_name
+        app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(
+            [host] if app.config.get("SERVER_NAME") else [host, "localhost", "127.0.0.1"]))
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)

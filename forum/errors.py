@@ -6,7 +6,8 @@ import logging
 import traceback
 import uuid
 
-from flask import render_template
+from flask import has_request_context, render_template
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -46,19 +47,41 @@ FALLBACK_PAGE = """<!doctype html>
 """
 
 
+class _NoUrls(Exception):
+    """This request has no URL adapter (its Host header was refused)."""
+
+
 def _render(code: int, reference: str | None = None, detail: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     text = detail or text
     try:
+        if has_request_context() and request_ctx.url_adapter is None:
+            # An untrusted Host header: no URL can be built for this request, so the
+            # templates cannot render. Expected, not an error of ours.
+            raise _NoUrls
         body = render_template("errors/error.html", code=code, title=title, text=text,
                                reference=reference)
-    except Exception:  # never let the error page itself fail with a bare traceback
-        log.error("error page could not be rendered code=%s ref=%s", code, reference)
+    except Exception as exc:  # never let the error page itself fail with a bare traceback
+        if not isinstance(exc, _NoUrls):
+            log.error("error page could not be rendered code=%s ref=%s", code, reference)
         body = FALLBACK_PAGE.format(
             title=escape(title), text=escape(text), code=code,
             reference=f" · reference {escape(reference)}" if reference else "",
         )
     return body, code
+
+
+def refuse(code: int, detail: str | None = None):
+    """An error handler for a domain exception: the site's error page with ``code``.
+
+    Blueprints map their services' exceptions with it, e.g.
+    ``bp.register_error_handler(services.ItemClosed, refuse(409, "..."))``, so a view
+    needs no try/except for a refusal that has nothing to show but the error page.
+    """
+    def handler(_error):
+        db.session.rollback()  # the refused change must not be committed later
+        return _render(code, detail=detail)
+    return handler
 
 
 def handle_http_error(error: HTTPException):

@@ -211,6 +211,15 @@ def listed_thread_filter(user):
                moderated_filter(member, Thread.category_id))
 
 
+def can_view_history(user, post: Post) -> bool:
+    """A post's earlier versions are for its author and the category's moderators only:
+    text taken out of a post (a phone number, an address) must not stay public."""
+    member = _member(user)
+    if member is None or not can_view_post(member, post):
+        return False
+    return member.id == post.author_id or can_moderate(member, post.thread.category_id)
+
+
 def can_view_post(user, post: Post) -> bool:
     """Whether ``user`` may read ``post``'s text (placeholders are shown otherwise)."""
     if not can_view_thread(user, post.thread):
@@ -324,6 +333,7 @@ TEMPLATE_HELPERS = {
     "can_react": can_react,
     "can_flag": can_flag,
     "can_view_post": can_view_post,
+    "can_view_history": can_view_history,
     "can_post": can_post,
     "can_start_thread": can_start_thread,
     "can_moderate": can_moderate,

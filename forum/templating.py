@@ -35,22 +35,6 @@ def time_ago(value: datetime | None) -> str:
     return format_date(value)
 
 
-def _unread_notices() -> int:
-    """How many moderation notices the logged-in member has not read (header badge)."""
-    from flask_login import current_user
-    from sqlalchemy import func, select
-
-    from forum.extensions import db
-    from forum.models import ModerationNotice
-
-    if not current_user.is_authenticated:
-        return 0
-    return db.session.scalar(
-        select(func.count()).select_from(ModerationNotice)
-        .where(ModerationNotice.user_id == current_user.id, ModerationNotice.read_at.is_(None))
-    ) or 0
-
-
 def _page_url(page: int) -> str:
     """This page's URL with another ``page``: the query string is kept, except what
     ``url_for`` would read as its own options (``_method``, ``_external``, ...) or as
@@ -72,5 +56,4 @@ def init_app(app) -> None:
 
     @app.context_processor
     def forum_context():
-        return {"forum_name": current_app.config["FORUM_NAME"], "today": utcnow().date(),
-                "unread_notices": _unread_notices}
+        return {"forum_name": current_app.config["FORUM_NAME"], "today": utcnow().date()}

@@ -259,3 +259,102 @@ def test_production_defaults_refuse_a_spoofed_host(tmp_path, monkeypatch):
         return  # refusing to start without TRUSTED_HOSTS is a fix too
     response = app.test_client().get("/help", base_url="https://evil.test")
     assert response.status_code == 400
+
+
+# --- development: emailed links and Host headers (outside audit, finding 2) ------------
+
+def _dev_reset(tmp_path, smtp_server, *, host: str, **overrides):
+    from forum.extensions import db
+    from tests.factories import make_user
+
+    app = build("development", tmp_path, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
+                MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server[0].port, **overrides)
+    with app.app_context():
+        db.create_all()
+        make_user(email="victim@example.test")
+        db.session.commit()
+    response = app.test_client().post("/auth/reset", data={"email": "victim@example.test"},
+                                      base_url=f"http://{host}")
+    with app.app_context():
+        db.engine.dispose()
+    return response
+
+
+def test_development_refuses_an_unknown_host_and_mails_nothing(tmp_path, smtp_server, mailbox):
+    response = _dev_reset(tmp_path, smtp_server, host="evil.example")
+    assert response.status_code == 400
+    assert mailbox.raw == []
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:5000", "localhost:5000"])
+def test_development_serves_its_own_host(tmp_path, smtp_server, mailbox, host):
+    assert _dev_reset(tmp_path, smtp_server, host=host).status_code == 200
+    assert len(mailbox.to("victim@example.test")) == 1
+
+
+def test_development_links_use_the_served_address_not_the_request(tmp_path, smtp_server,
+                                                                  mailbox):
+    from tests.conftest import link_in
+
+    # Even with the spoofed name let through, the link comes from configuration: the
+    # host and port `make run` serves on (the CLI builds the same links).
+    response = _dev_reset(tmp_path, smtp_server, host="evil.example",
+                          LOCAL_SERVER_NAME="127.0.0.1:8000",
+                          TRUSTED_HOSTS=["evil.example", "127.0.0.1"])
+    assert response.status_code == 200
+    link = link_in(mailbox.to("victim@example.test")[0], "/auth/reset/")
+    assert link.startswith("http://127.0.0.1:8000/auth/reset/")
+
+
+def test_local_server_name_follows_host_and_port(monkeypatch):
+    import importlib
+
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", "8000")
+    try:
+        assert importlib.reload(config).Config.LOCAL_SERVER_NAME == "127.0.0.1:8000"
+    finally:
+        monkeypatch.delenv("PORT")
+        importlib.reload(config)
+
+
+# --- proxy trust (outside audit, finding 4) ---------------------------------------------
+
+def _login_attempts(app, count: int, base_url: str) -> list[int]:
+    client = app.test_client()
+    return [client.post("/auth/login", data={"email": "x@example.test", "password": "nope"},
+                        headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                        base_url=base_url).status_code
+            for i in range(count)]
+
+
+@pytest.mark.parametrize("name, base_url", [("development", "http://127.0.0.1:5000"),
+                                             ("production", "https://forum.example.org")])
+def test_forwarded_for_is_ignored_without_trusted_proxies(tmp_path, name, base_url):
+    from forum.extensions import db
+
+    app = build(name, tmp_path, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True,
+                RATELIMIT_LOGIN="6 per minute")
+    with app.app_context():
+        db.create_all()
+    statuses = _login_attempts(app, 8, base_url)
+    assert statuses[:6] == [401] * 6
+    assert statuses[6:] == [429, 429]  # a rotating X-Forwarded-For does not reset the limit
+
+
+def test_one_trusted_proxy_gives_the_forwarded_client_address(tmp_path):
+    from flask import request
+
+    app = build("development", tmp_path, TRUSTED_PROXIES=1)
+
+    @app.get("/_whoami")
+    def whoami():
+        return request.remote_addr
+
+    client = app.test_client()
+    assert client.get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"}).text == \
+        "203.0.113.7"
+    default = build("development", tmp_path / "d")
+    default.add_url_rule("/_whoami", view_func=whoami)
+    assert default.test_client().get(
+        "/_whoami", headers={"X-Forwarded-For": "203.0.113.7"}).text == "127.0.0.1"

@@ -21,6 +21,7 @@ from forum.digest.subscriptions import confirm_token, new_token, unsubscribe_tok
 from forum.extensions import csrf, db
 from forum.models import DigestSubscription, ModerationNotice, WatchedPhrase
 from forum.moderation.services import open_review_item
+from forum.threads.services import edit_post
 from tests.factories import (
     PASSWORD,
     make_category,
@@ -46,10 +47,11 @@ NEW_PASSWORD = "a brand new passphrase for my account"
 # Form data each view would accept, so that only the missing token can stop it.
 # "{name}" in a value is filled in from the world fixture (ids known only at run time).
 PAYLOADS: dict[str, dict[str, str]] = {
-    "threads.new_thread": {"title": "Sensor fell off in the shower", "body": "Any tips for tape?"},
-    "threads.create_reply": {"body": "Overpatches helped me a lot."},
-    "threads.edit_post": {"title": "Edited title for the thread", "body": "Edited body text."},
+    "posting.new_thread": {"title": "Sensor fell off in the shower", "body": "Any tips for tape?"},
+    "posting.create_reply": {"body": "Overpatches helped me a lot."},
+    "posting.edit_post": {"title": "Edited title for the thread", "body": "Edited body text."},
     "threads.delete_post": {},
+    "threads.redact_revision": {},
     "threads.react": {"kind": "thanks"},
     "auth.register": {"email": "someone.new@example.test", "display_name": "Someone New",
                       "password": "my pump beeps at 3am every night", "agree": "y"},
@@ -81,7 +83,7 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "digest.subscribe": {"email": "digest.reader@example.test"},
     "digest.confirm": {},
     "digest.resubscribe": {},
-    "digest.update_settings": {"subscribed": "y"},
+    "accounts.update_digest_settings": {"subscribed": "y"},
     "digest.feature": {},
     "digest.admin_category_mode": {"mode": "sensitive"},
 }
@@ -119,6 +121,7 @@ def world(app):
         other_category = make_category(slug="type-2", name="Type 2")
         thread = make_thread(category=category, author=member)
         own_post = make_post(thread, author=member)
+        edit_post(own_post, editor=member, body="The member's own post, edited once.")
         someone = make_user(display_name="Someone Else")
         other_post = make_post(thread, author=someone)
         reported = make_post(thread, author=someone, body="Reported for review.")
@@ -148,6 +151,7 @@ def world(app):
             "other_category_id": other_category.id,
             "thread_id": thread.id,
             "post_id": own_post.id,
+            "revision_id": own_post.revisions[0].id,
             "other_post_id": other_post.id,
             "item_id": item.id,
             "phrase_id": phrase.id,
@@ -342,7 +346,7 @@ def test_login_with_token_from_the_form_succeeds(app, client, world):
 def test_new_thread_with_token_from_the_form_succeeds(app, client, world):
     log_in(client, world)
     url = f"/c/{world['slug']}/new"
-    data = dict(PAYLOADS["threads.new_thread"])
+    data = dict(PAYLOADS["posting.new_thread"])
     assert client.post(url, data=data).status_code == 400
     token = csrf_token_from(client.get(url).data)
     response = client.post(url, data={**data, "csrf_token": token})

@@ -1,10 +1,12 @@
-"""Tests for forum.seed: the demo content is complete, consistent and idempotent.
+"""Tests for forum.seed: the demo content is complete, consistent and idempotent, its
+data file is checked on load, and the app never imports it.
 
 Self-contained (a local fixture, no conftest), so it runs with ``--noconftest``.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections import Counter
 from datetime import UTC, timedelta
@@ -20,6 +22,7 @@ if REPO_ROOT not in sys.path:
 
 from forum import create_app  # noqa: E402
 from forum.auth.passwords import verify_password  # noqa: E402
+from forum.cli import seed_demo_command  # noqa: E402
 from forum.clock import utcnow  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.models import (  # noqa: E402
@@ -35,15 +38,12 @@ from forum.models import (  # noqa: E402
     WatchedPhrase,
 )
 from forum.permissions import can_moderate, has_current_training  # noqa: E402
-from forum.seed import DEMO_LOGINS, seed_demo, seed_demo_command  # noqa: E402
-from forum.seed_content import (  # noqa: E402
-    CATEGORIES,
-    DEMO_PASSWORD,
-    HELD_REPLIES,
-    LAPSED_MODERATOR,
-    MODERATOR,
-    THREADS,
-)
+from forum.seed import demo_content, demo_logins, seed_demo  # noqa: E402
+from forum.seed.content import DEMO_FILE, SeedDataError, load_content  # noqa: E402
+
+DEMO = demo_content()
+CATEGORIES, THREADS, HELD_REPLIES = DEMO.categories, DEMO.threads, DEMO.held_replies
+DEMO_PASSWORD, MODERATOR, LAPSED_MODERATOR = DEMO.password, DEMO.moderator, DEMO.lapsed_moderator
 
 MODELS = (Category, User, Thread, Post, Reaction, ModeratorTraining, CategoryModerator,
           WatchedPhrase, Flag, ReviewItem)
@@ -94,7 +94,7 @@ def test_seed_creates_the_demo_forum(seeded):
         select(func.count()).select_from(ReviewItem)) >= 3
 
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
-    assert [c.slug for c in categories] == [c["slug"] for c in CATEGORIES]
+    assert [c.slug for c in categories] == [c.slug for c in CATEGORIES]
     assert [c.slug for c in categories if c.members_only] == ["feelings"]
     per_category = Counter(thread.category.slug for thread in threads)
     assert min(per_category[c.slug] for c in categories) >= 3
@@ -168,7 +168,7 @@ def test_flags_users_and_reactions(seeded):
     by_email = {user.email: user for user in users}
     assert by_email["admin@example.org"].display_name == "Hannah (staff)"
     assert by_email["moderator@example.org"].display_name == "Priya (moderator)"
-    assert {email for _, email, _ in DEMO_LOGINS} == set(by_email)
+    assert {email for _, email, _ in demo_logins()} == set(by_email)
 
 
 def test_seed_is_idempotent(seeded):
@@ -238,5 +238,181 @@ def test_moderation_demo_data(seeded):
     flagged = next(item for item in items if item.source == "flags")
     assert len(flagged.flags) == 2 and flagged.post.status == "visible"
     held = [item.post for item in items if item.source != "flags"]
-    assert sorted(post.body_source for post in held) == sorted(body for *_, body in HELD_REPLIES)
+    assert sorted(post.body_source for post in held) == sorted(held.body for held in HELD_REPLIES)
     assert all(post.status == "pending" and not post.is_opening for post in held)
+
+
+# --- the data file --------------------------------------------------------------------
+
+# The smallest file the loader accepts: every section, one of most things.
+MINIMAL = """
+password = "pw"
+admin = "admin@example.org"
+moderator = "mod@example.org"
+lapsed_moderator = "mod@example.org"
+
+[[categories]]
+slug = "type-1"
+name = "Type 1"
+description = "Life with type 1."
+
+[[users]]
+email = "admin@example.org"
+display_name = "Admin"
+role = "admin"
+joined_days_ago = 10
+
+[[users]]
+email = "mod@example.org"
+display_name = "Mod"
+role = "moderator"
+joined_days_ago = 10
+
+[[users]]
+email = "liz@example.org"
+display_name = "Liz"
+role = "member"
+joined_days_ago = 9
+bio = "Hello."
+
+[[threads]]
+category = "type-1"
+author = "liz@example.org"
+title = "Hello   there"
+days_ago = 2.5
+body = "First post."
+reactions = [{ post = 1, user = "liz@example.org", kind = "thanks" }]
+
+[[threads.replies]]
+author = "mod@example.org"
+hours_after = 1
+body = "Welcome!"
+
+[[trainings]]
+user = "mod@example.org"
+course = "Course"
+completed_days_ago = 5
+valid_days = 365
+trainer = "Trainer"
+
+[[category_leads]]
+user = "mod@example.org"
+categories = ["type-1"]
+
+[[flags]]
+thread = "Hello there"
+reply = 1
+reporter = "liz@example.org"
+reason = "spam"
+
+[[held_replies]]
+thread = "Hello there"
+author = "liz@example.org"
+body = "Held."
+
+[digest]
+members = [{ user = "liz@example.org", categories = ["type-1"] }, { user = "mod@example.org" }]
+email_only = []
+pending = "reader@example.org"
+sensitive_category = "type-1"
+featured_thread = "Hello there"
+"""
+
+
+def _write(tmp_path, text: str) -> Path:
+    path = tmp_path / "demo.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_data_file_is_in_the_package_and_loads():
+    assert DEMO_FILE == Path(REPO_ROOT, "forum", "seed", "demo.toml")
+    assert load_content() == DEMO
+    assert len(DEMO.users) == 9 and len(DEMO.threads) >= 32
+
+
+def test_a_minimal_data_file_loads_with_defaults(tmp_path):
+    content = load_content(_write(tmp_path, MINIMAL))
+    assert [user.email for user in content.users] == [
+        "admin@example.org", "mod@example.org", "liz@example.org"]
+    assert content.users[0].bio == "" and content.users[2].bio == "Hello."
+    assert not content.categories[0].members_only
+    thread = content.threads[0]
+    assert thread.title == "Hello there"  # whitespace collapsed, as the forum stores it
+    assert not thread.pinned and not thread.locked
+    assert thread.replies[0].author == "mod@example.org"
+    assert content.flags[0].message == ""
+    assert [member.categories for member in content.digest.members] == [("type-1",), None]
+
+
+@pytest.mark.parametrize(("old", "new", "problem"), [
+    # missing and unknown keys
+    ('days_ago = 2.5\n', "", "threads[0]: missing key 'days_ago'"),
+    ("[digest]\n", "[digest]\ncolour = 1\n", "digest: unknown key 'colour'"),
+    ('reason = "spam"', 'reason = "spam"\nreasons = "spam"', "flags[0]: unknown key 'reasons'"),
+    ('password = "pw"\n', "", "missing key 'password'"),
+    # wrong types
+    ("joined_days_ago = 9", 'joined_days_ago = "9"',
+     "users[2].joined_days_ago: expected an integer, got str '9'"),
+    ("hours_after = 1", "hours_after = true",
+     "threads[0].replies[0].hours_after: expected a number, got bool True"),
+    ('categories = ["type-1"]\n\n[[flags]]', 'categories = "type-1"\n\n[[flags]]',
+     "category_leads[0].categories: expected a list, got str 'type-1'"),
+    # dangling references
+    ('author = "mod@example.org"', 'author = "moderator@example.org"',
+     "threads[0].replies[0].author: unknown member 'moderator@example.org' "
+     "(not one of the [[users]])"),
+    ('category = "type-1"', 'category = "type-one"',
+     "threads[0].category: unknown category 'type-one' (not one of the [[categories]])"),
+    ('thread = "Hello there"\nauthor', 'thread = "Goodbye"\nauthor',
+     "held_replies[0].thread: unknown thread 'Goodbye' (not one of the [[threads]])"),
+    ('sensitive_category = "type-1"', 'sensitive_category = "type-2"',
+     "digest.sensitive_category: unknown category 'type-2' (not one of the [[categories]])"),
+    ("reply = 1", "reply = 2",
+     "flags[0].reply: thread 'Hello there' has no reply 2 (it has 1)"),
+    ("{ post = 1, user", "{ post = 2, user",
+     "threads[0].reactions[0].post: no post 2 in this thread "
+     "(0 is the opening post, 1..1 the replies)"),
+    ('lapsed_moderator = "mod@example.org"', 'lapsed_moderator = "liz@example.org"',
+     "lapsed_moderator: 'liz@example.org' is a member, not a moderator"),
+    # values out of range
+    ("{ post = 1, user", "{ post = 0, user",
+     "threads[0].reactions[0]: a reaction to one's own post"),
+    ("hours_after = 1", "hours_after = 61", "threads[0].replies[0].hours_after: is in the "
+                                            "future (the thread opened 2.5 days ago)"),
+    ('reason = "spam"', 'reason = "rude"', "flags[0].reason: unknown reason 'rude'"),
+])
+def test_a_broken_data_file_names_the_bad_entry(tmp_path, old, new, problem):
+    assert old in MINIMAL
+    path = _write(tmp_path, MINIMAL.replace(old, new, 1))
+    with pytest.raises(SeedDataError) as raised:
+        load_content(path)
+    assert str(raised.value).startswith(f"{path}: {problem}"), str(raised.value)
+
+
+def test_a_file_that_is_not_toml(tmp_path):
+    path = _write(tmp_path, MINIMAL.replace('password = "pw"', "password = pw"))
+    with pytest.raises(SeedDataError, match=r"demo\.toml: not valid TOML: "):
+        load_content(path)
+
+
+def test_the_seed_command_reports_a_broken_data_file(app, tmp_path, monkeypatch):
+    path = _write(tmp_path, MINIMAL.replace('category = "type-1"', 'category = "type-one"'))
+    monkeypatch.setattr("forum.seed.demo_content", lambda: load_content(path))
+    result = app.test_cli_runner().invoke(seed_demo_command)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {path}: threads[0].category: unknown category 'type-one' " \
+                            "(not one of the [[categories]])\n"
+    assert db.session.scalar(select(func.count()).select_from(Category)) == 0
+
+
+def test_creating_the_app_does_not_import_the_seed_code():
+    """Web workers create the app; only the seed commands load the demo data."""
+    code = ("import sys, forum; app = forum.create_app('testing', "
+            "{'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); "
+            "assert 'seed-demo' in app.cli.commands and 'demo-logins' in app.cli.commands; "
+            "loaded = sorted(name for name in sys.modules if name.startswith('forum.seed')); "
+            "assert not loaded, loaded")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ from wtforms import PasswordField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from forum.auth.forms import check_new_password, email_field, new_password_field
-from forum.threads.forms import normalize_newlines
+from forum.forms import normalize_newlines
 
 BIO_MAX = 1000
 

@@ -1,4 +1,4 @@
-"""A member's own settings: profile, password and email address."""
+"""A member's own settings: profile, password, email address and weekly digest."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from forum.accounts.forms import EmailChangeForm, PasswordChangeForm, ProfileFor
 from forum.auth import emails, passwords, services, tokens
 from forum.auth.forms import ResendConfirmationForm
 from forum.auth.sessions import start_session
+from forum.digest import subscriptions
+from forum.digest.forms import settings_form
 from forum.extensions import db
-from forum.routing import me as _me
-from forum.threads.forms import ConfirmForm
+from forum.forms import ConfirmForm
+from forum.web import me as _me
 
 bp = Blueprint("accounts", __name__, url_prefix="/settings")
 
@@ -27,6 +29,8 @@ def _render(status=200, **forms):
     forms.setdefault("password_form", PasswordChangeForm())
     forms.setdefault("email_form", EmailChangeForm())
     forms.setdefault("resend_form", ResendConfirmationForm())
+    if "digest_form" not in forms:
+        forms["digest_form"] = settings_form(current_user)
     return render_template("accounts/settings.html", **forms), status
 
 
@@ -112,3 +116,25 @@ def confirm_email_change(token):
         logout_user()
     flash("Your email address is changed. Please log in again.", "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/digest")
+@login_required
+def update_digest_settings():
+    """Turn the weekly digest on or off and choose its categories."""
+    form = settings_form(current_user, request.form)
+    if not form.validate_on_submit():
+        return _render(400, digest_form=form)
+    visible = {choice for choice, _label in form.categories.choices}
+    try:
+        subscriptions.save_member_settings(
+            _me(), subscribed=form.subscribed.data,
+            category_ids=set(form.categories.data or []), visible_ids=visible)
+    except subscriptions.NotConfirmed:
+        flash("Please confirm your email address first: the digest can only go to a "
+              "confirmed address.", "error")
+        return redirect(url_for("accounts.settings"))
+    db.session.commit()
+    flash("Your digest settings are saved." if form.subscribed.data
+          else "You won't get the weekly digest any more.", "success")
+    return redirect(url_for("accounts.settings"))

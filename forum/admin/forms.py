@@ -7,14 +7,17 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from forum.forms import DateInRange
 from forum.models.moderation import PHRASE_ACTIONS, PHRASE_CATEGORIES
 
 
 class TrainingForm(FlaskForm):
     course_name = StringField("Course", validators=[InputRequired("Name the course."),
                                                     Length(max=120)])
-    completed_on = DateField("Completed on", validators=[InputRequired("Give the date.")])
-    valid_until = DateField("Valid until", validators=[InputRequired("Give the expiry date.")])
+    completed_on = DateField("Completed on",
+                             validators=[InputRequired("Give the date."), DateInRange()])
+    valid_until = DateField("Valid until",
+                            validators=[InputRequired("Give the expiry date."), DateInRange()])
     trainer = StringField("Trainer", validators=[InputRequired("Name the trainer."),
                                                  Length(max=120)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])

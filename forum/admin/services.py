@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from forum.audit import audit
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import CategoryModerator, ModeratorTraining, User, WatchedPhrase
-from forum.moderation.services import audit
 from forum.permissions import has_current_training
 
 
@@ -93,18 +93,3 @@ def delete_phrase(watched: WatchedPhrase, *, admin: User) -> None:
                   "category": watched.category})
     db.session.delete(watched)
     db.session.flush()
-
-
-def install_default_phrases() -> int:
-    """Add the shipped starting list (phrases already present are left alone)."""
-    from forum.moderation.default_phrases import DEFAULT_PHRASES
-
-    existing = set(db.session.scalars(select(WatchedPhrase.phrase)))
-    added = 0
-    for phrase, action, category in DEFAULT_PHRASES:
-        if phrase not in existing:
-            db.session.add(WatchedPhrase(phrase=phrase, action=action, category=category,
-                                         created_at=utcnow()))
-            added += 1
-    db.session.flush()
-    return added

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from forum.admin import queries, services
 from forum.admin.forms import CategoriesForm, PhraseForm, PhraseUpdateForm, RoleForm, TrainingForm
 from forum.extensions import db
+from forum.forms import ConfirmForm
 from forum.models import Category, User, WatchedPhrase
-from forum.routing import ID
-from forum.routing import me as _me
-from forum.threads.forms import ConfirmForm
+from forum.web import ID
+from forum.web import me as _me
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request

@@ -49,12 +49,12 @@ _DUMMY_PASSWORD = "no account has this password; it only makes timing uniform"
 
 
 def _params() -> tuple[int, int, int]:
-    """(time_cost, memory_cost in KiB, parallelism) from the config, defaulting to production."""
+    """(time_cost, memory_cost in KiB, parallelism) from the config (config.py sets them)."""
     config = current_app.config
     return (
-        int(config.get("ARGON2_TIME_COST", 3)),
-        int(config.get("ARGON2_MEMORY_COST", 65536)),
-        int(config.get("ARGON2_PARALLELISM", 4)),
+        int(config["ARGON2_TIME_COST"]),
+        int(config["ARGON2_MEMORY_COST"]),
+        int(config["ARGON2_PARALLELISM"]),
     )
 
 
@@ -186,7 +186,7 @@ def _context_words(extra: Iterable[str]) -> tuple[set[str], set[str]]:
     Each word also contributes its parts ("Ann Smith" -> "ann", "smith"), so a
     password repeating just the surname is caught too.
     """
-    words = [*BUILTIN_CONTEXT_WORDS, current_app.config.get("FORUM_NAME", ""), *extra]
+    words = [*BUILTIN_CONTEXT_WORDS, current_app.config["FORUM_NAME"], *extra]
     raw: set[str] = set()
     letters: set[str] = set()
     for word in words:
@@ -233,8 +233,8 @@ def password_problems(password: str, *, context_words: Iterable[str] = ()) -> li
     member's email local part and display name). No composition rules on purpose.
     """
     config = current_app.config
-    min_length = int(config.get("PASSWORD_MIN_LENGTH", 12))
-    max_length = int(config.get("PASSWORD_MAX_LENGTH", 128))
+    min_length = int(config["PASSWORD_MIN_LENGTH"])
+    max_length = int(config["PASSWORD_MAX_LENGTH"])
     if len(password) > max_length:
         # Checked first and alone: no point scanning an over-long input any further.
         return [f"Use at most {max_length} characters — a sentence that long is plenty."]

@@ -18,7 +18,7 @@ from forum.auth.forms import (
 )
 from forum.auth.sessions import start_session
 from forum.extensions import db
-from forum.threads.forms import ConfirmForm
+from forum.forms import ConfirmForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

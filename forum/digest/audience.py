@@ -46,7 +46,7 @@ def reader_for(audience: str):
 
 def sensitive_mode() -> str:
     """What "sensitive" means here: "title_only" (the default) or "exclude"."""
-    mode = current_app.config.get("DIGEST_SENSITIVE_MODE", "title_only")
+    mode = current_app.config["DIGEST_SENSITIVE_MODE"]
     return "exclude" if mode in ("exclude", "excluded") else "title_only"
 
 

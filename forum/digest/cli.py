@@ -78,7 +78,3 @@ def run_due_command():
     expire_pending()
     db.session.commit()
     _run(latest_ended_period(_schedule(), utcnow()))
-
-
-def init_app(app) -> None:
-    app.cli.add_command(digest_cli)

@@ -22,9 +22,9 @@ from forum.email import (
     ListWriter,
     QPBody,
     RawMessage,
-    _msgid_domain,
-    _one_line,
     build_message,
+    msgid_domain,
+    one_line,
 )
 from forum.extensions import db
 from forum.models import DigestSubscription, User, digest_subscription_categories
@@ -118,11 +118,11 @@ class Recipients:
 
 
 def list_id() -> str:
-    configured = current_app.config.get("DIGEST_LIST_ID")
+    configured = current_app.config["DIGEST_LIST_ID"]
     if configured:
-        return _one_line(configured)
+        return one_line(configured)
     name = "".join(ch for ch in current_app.config["FORUM_NAME"] if ch not in '<>"\\')
-    return f"{_one_line(name)} weekly digest <digest.{_msgid_domain()}>"
+    return f"{one_line(name)} weekly digest <digest.{msgid_domain()}>"
 
 
 def list_headers(unsubscribe: str, token: str, *, list_name: str | None = None
@@ -130,9 +130,9 @@ def list_headers(unsubscribe: str, token: str, *, list_name: str | None = None
     """RFC 2369 and RFC 8058 headers. Values are one line each (the two URIs of
     List-Unsubscribe are folded after the comma, which RFC 2369 allows)."""
     uris = [f"<{unsubscribe}>"]
-    mailto = current_app.config.get("DIGEST_MAILTO_UNSUBSCRIBE")
+    mailto = current_app.config["DIGEST_MAILTO_UNSUBSCRIBE"]
     if mailto:
-        address = _one_line(mailto).removeprefix("mailto:")
+        address = one_line(mailto).removeprefix("mailto:")
         uris.append(f"<mailto:{address}?subject=unsubscribe%20{token}>")
     return {
         "List-Id": list_name or list_id(),
@@ -224,7 +224,7 @@ class DigestWriter:
                        manage_url=self._manage[is_member])
         marks = (self._name, self._unsubscribe)
         rendered = (
-            _one_line(render_template("email/digest/subject.txt", **context)),
+            one_line(render_template("email/digest/subject.txt", **context)),
             QPBody(render_template("email/digest/body.txt", **context), marks),
             QPBody(render_template("email/digest/body.html", **context), marks),
         )

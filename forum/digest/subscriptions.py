@@ -21,8 +21,10 @@ from flask import current_app
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import delete, func, select, update
 
+from forum.audit import audit
 from forum.auth.tokens import serializer
 from forum.clock import utcnow
+from forum.digest.schedule import Schedule, current_period
 from forum.email import queue_email
 from forum.extensions import db
 from forum.models import (
@@ -204,11 +206,15 @@ def is_featured(thread: Thread, period_key: str) -> bool:
         thread_id=thread.id, period=period_key)) is not None
 
 
+def is_featured_now(thread: Thread) -> bool:
+    """Is ``thread`` a moderators' pick for the digest being gathered now?"""
+    period = current_period(Schedule.from_config(current_app.config), utcnow())
+    return is_featured(thread, period.key)
+
+
 def toggle_feature(thread: Thread, *, moderator: User, period_key: str) -> bool:
     """Feature ``thread`` in the digest for ``period_key``, or withdraw the pick.
     Returns whether it is featured now. Audited."""
-    from forum.moderation.services import audit
-
     existing = db.session.scalar(select(DigestFeature).filter_by(
         thread_id=thread.id, period=period_key))
     if existing is None:

@@ -20,25 +20,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from forum import permissions
+from forum.audit import audit
 from forum.clock import utcnow
 from forum.digest import subscriptions
 from forum.digest.audience import (
     DIGEST_MODES,
-    MEMBERS,
     PUBLIC,
     category_filter,
     effective_mode,
 )
 from forum.digest.content import Selections
 from forum.digest.emails import build_digest_email, load_recipient
-from forum.digest.forms import CategoryModeForm, DigestSettingsForm, SubscribeForm
+from forum.digest.forms import CategoryModeForm, SubscribeForm
 from forum.digest.schedule import Schedule, current_period
 from forum.extensions import csrf, db, limiter
-from forum.models import Category, DigestDelivery, DigestSubscription
-from forum.routing import ID
-from forum.routing import me as _me
-from forum.threads import queries as thread_queries
-from forum.threads.forms import ConfirmForm
+from forum.forms import ConfirmForm
+from forum.models import Category, DigestDelivery, DigestSubscription, Thread
+from forum.web import ID, admin_required, page_number
+from forum.web import me as _me
 
 bp = Blueprint("digest", __name__)
 
@@ -52,7 +51,7 @@ def _next_send_local():
 
 
 subscribe_limit = limiter.limit(
-    lambda: current_app.config.get("RATELIMIT_DIGEST_SUBSCRIBE", "10 per hour"),
+    lambda: current_app.config["RATELIMIT_DIGEST_SUBSCRIBE"],
     methods=["POST"], scope="digest_subscribe")
 
 
@@ -125,46 +124,6 @@ def resubscribe(token):
 
 # --- members ---------------------------------------------------------------------------
 
-def settings_form(user, formdata=None) -> DigestSettingsForm:
-    """The settings form for ``user``: every category they can see, theirs ticked."""
-    visible = db.session.scalars(
-        select(Category).where(category_filter(MEMBERS)).order_by(Category.position)).all()
-    subscription = subscriptions.member_subscription(user)
-    chosen = [c.id for c in visible]
-    if subscription is not None and not subscription.all_categories:
-        chosen = [c.id for c in subscription.categories]
-    data = {"subscribed": subscription is not None and subscription.is_active,
-            "categories": chosen}
-    form = DigestSettingsForm(formdata=formdata, data=data) if formdata is not None \
-        else DigestSettingsForm(data=data)
-    form.categories.choices = [(c.id, c.name) for c in visible]
-    return form
-
-
-@bp.post("/settings/digest")
-@login_required
-def update_settings():
-    """Turn the weekly digest on or off and choose its categories."""
-    from forum.accounts.views import _render
-
-    form = settings_form(current_user, request.form)
-    if not form.validate_on_submit():
-        return _render(400, digest_form=form)
-    visible = {choice for choice, _label in form.categories.choices}
-    try:
-        subscriptions.save_member_settings(
-            _me(), subscribed=form.subscribed.data,
-            category_ids=set(form.categories.data or []), visible_ids=visible)
-    except subscriptions.NotConfirmed:
-        flash("Please confirm your email address first: the digest can only go to a "
-              "confirmed address.", "error")
-        return redirect(url_for("accounts.settings"))
-    db.session.commit()
-    flash("Your digest settings are saved." if form.subscribed.data
-          else "You won't get the weekly digest any more.", "success")
-    return redirect(url_for("accounts.settings"))
-
-
 def _preview(subscription: DigestSubscription):
     """The exact HTML ``subscription`` would get if the current week were sent now."""
     period = current_period(_schedule(), utcnow())
@@ -190,16 +149,13 @@ def preview():
 
 # --- moderators ------------------------------------------------------------------------
 
-def is_featured(thread) -> bool:
-    """Template helper: is ``thread`` a pick for the next digest?"""
-    return subscriptions.is_featured(thread, current_period(_schedule(), utcnow()).key)
-
-
 @bp.post(f"/digest/feature/<{ID}:thread_id>")
 @login_required
 def feature(thread_id):
     """Feature a thread in the next digest, or withdraw the pick (moderators)."""
-    thread = thread_queries.thread_or_404(thread_id, current_user)
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or not permissions.can_view_thread(current_user, thread):
+        abort(404)
     if not permissions.can_moderate(current_user, thread.category_id):
         abort(403)
     if not ConfirmForm().validate_on_submit():
@@ -214,13 +170,6 @@ def feature(thread_id):
 
 # --- admins ----------------------------------------------------------------------------
 
-def _require_admin() -> None:
-    if not current_user.is_authenticated:
-        abort(404)
-    if not current_user.is_admin:
-        abort(403)
-
-
 def _delivery_stats(limit: int = 6) -> list[tuple[str, dict[str, int]]]:
     rows = db.session.execute(
         select(DigestDelivery.period, DigestDelivery.status, func.count())
@@ -232,16 +181,14 @@ def _delivery_stats(limit: int = 6) -> list[tuple[str, dict[str, int]]]:
 
 
 @bp.get("/admin/digest")
-@login_required
+@admin_required
 def admin():
     """Subscriber figures, recent sends, category modes and every subscriber's preview."""
-    _require_admin()
-    page = request.args.get("page", "1")
     pagination = db.paginate(
         select(DigestSubscription).order_by(DigestSubscription.id.desc())
         .options(selectinload(DigestSubscription.user),
                  selectinload(DigestSubscription.categories)),
-        page=int(page) if page.isdigit() and int(page) > 0 else 1, per_page=50,
+        page=page_number(), per_page=50,
         error_out=False)
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     forms = {c.id: CategoryModeForm(data={"mode": c.digest_mode}) for c in categories}
@@ -261,16 +208,13 @@ def _mask(email: str | None) -> str:
 
 
 @bp.post(f"/admin/digest/categories/<{ID}:category_id>")
-@login_required
+@admin_required
 def admin_category_mode(category_id):
     """Set how the digest treats one category (full, sensitive, title only, left out)."""
-    _require_admin()
     category = db.get_or_404(Category, category_id)
     form = CategoryModeForm()
     if not form.validate_on_submit():
         abort(400)
-    from forum.moderation.services import audit
-
     before = category.digest_mode
     category.digest_mode = form.mode.data
     audit(_me(), "digest_category_mode", target_type="category", target_id=category.id,
@@ -282,15 +226,7 @@ def admin_category_mode(category_id):
 
 
 @bp.get(f"/admin/digest/subscribers/<{ID}:subscription_id>/preview")
-@login_required
+@admin_required
 def admin_preview(subscription_id):
     """The next digest of any subscriber, exactly as it would be sent now."""
-    _require_admin()
     return _preview(db.get_or_404(DigestSubscription, subscription_id))
-
-
-def init_app(app) -> None:
-    """Template helpers for the thread page and the settings page."""
-    app.jinja_env.globals.update(digest_featured=is_featured,
-                                 digest_settings_form=lambda user: settings_form(user))
-

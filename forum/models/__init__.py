@@ -31,6 +31,21 @@ from forum.models.moderation import (
 )
 from forum.models.search import SearchOutbox
 from forum.models.users import ROLES, User, display_name_key, normalize_email
+from forum.models.vocab import (
+    AuditTargetType,
+    DeliveryStatus,
+    FlagReason,
+    PhraseAction,
+    PhraseCategory,
+    PostStatus,
+    ReactionKind,
+    ReviewOutcome,
+    ReviewSource,
+    ReviewStatus,
+    Role,
+    SubscriptionStatus,
+    check_in,
+)
 
 __all__ = [
     "DELIVERY_STATUSES",
@@ -61,4 +76,17 @@ __all__ = [
     "User",
     "display_name_key",
     "normalize_email",
+    "AuditTargetType",
+    "DeliveryStatus",
+    "FlagReason",
+    "PhraseAction",
+    "PhraseCategory",
+    "PostStatus",
+    "ReactionKind",
+    "ReviewOutcome",
+    "ReviewSource",
+    "ReviewStatus",
+    "Role",
+    "SubscriptionStatus",
+    "check_in",
 ]

@@ -22,9 +22,10 @@ from forum.extensions import db
 from forum.models.base import UTCDateTime, now
 from forum.models.forum import Category, Thread
 from forum.models.users import User
+from forum.models.vocab import DeliveryStatus, SubscriptionStatus, check_in
 
-SUBSCRIPTION_STATUSES = ("pending", "confirmed", "unsubscribed", "suppressed")
-DELIVERY_STATUSES = ("queued", "sending", "sent", "skipped", "deferred", "failed", "cancelled")
+SUBSCRIPTION_STATUSES = tuple(SubscriptionStatus)
+DELIVERY_STATUSES = tuple(DeliveryStatus)
 
 digest_subscription_categories = Table(
     "digest_subscription_categories",
@@ -46,8 +47,7 @@ class DigestSubscription(db.Model):
 
     __tablename__ = "digest_subscriptions"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'confirmed', 'unsubscribed', 'suppressed')", name="status"),
+        check_in("status", SubscriptionStatus),
         CheckConstraint("(user_id IS NULL) <> (email IS NULL)", name="one_owner"),
     )
 
@@ -55,7 +55,7 @@ class DigestSubscription(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     token: Mapped[str] = mapped_column(String(40), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=SubscriptionStatus.PENDING)
     all_categories: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     # Email-only: when the last confirmation email went out (pending expires 7 days on).
@@ -77,7 +77,7 @@ class DigestSubscription(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "confirmed"
+        return self.status == SubscriptionStatus.CONFIRMED
 
 
 class DigestDelivery(db.Model):
@@ -95,16 +95,14 @@ class DigestDelivery(db.Model):
         UniqueConstraint("subscription_id", "period",
                          name="uq_digest_deliveries_subscription_period"),
         Index("ix_digest_deliveries_claim", "period", "status", "id"),
-        CheckConstraint(
-            "status IN ('queued', 'sending', 'sent', 'skipped', 'deferred', 'failed', "
-            "'cancelled')", name="status"),
+        check_in("status", DeliveryStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(
         ForeignKey("digest_subscriptions.id", ondelete="CASCADE"), index=True)
     period: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(12), default="queued")
+    status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

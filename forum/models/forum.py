@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -20,9 +19,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from forum.extensions import db
 from forum.models.base import UTCDateTime, now
 from forum.models.users import User
+from forum.models.vocab import PostStatus, ReactionKind, check_in, labelled
 
-POST_STATUSES = ("visible", "pending", "hidden", "removed", "deleted_by_author")
-REACTION_KINDS = {"thanks": "Thanks", "me_too": "Me too"}
+POST_STATUSES = tuple(PostStatus)
+REACTION_KINDS = labelled(ReactionKind, {ReactionKind.THANKS: "Thanks",
+                                         ReactionKind.ME_TOO: "Me too"})
 
 
 class Category(db.Model):
@@ -88,10 +89,7 @@ class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_thread_created", "thread_id", "created_at", "id"),
-        CheckConstraint(
-            "status IN ('visible', 'pending', 'hidden', 'removed', 'deleted_by_author')",
-            name="status",
-        ),
+        check_in("status", PostStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,7 +100,7 @@ class Post(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(20), default="visible")
+    status: Mapped[str] = mapped_column(String(20), default=PostStatus.VISIBLE)
     is_opening: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     thread: Mapped[Thread] = relationship(back_populates="posts")
@@ -113,11 +111,16 @@ class Post(db.Model):
 
     @property
     def is_visible(self) -> bool:
-        return self.status == "visible"
+        return self.status == PostStatus.VISIBLE
 
 
 class PostRevision(db.Model):
-    """A previous version of a post's text, kept when the post is edited."""
+    """A previous version of a post's text, kept when the post is edited.
+
+    Only the author and the category's moderators may read it. A redacted revision has
+    lost its text for good (personal details a moderator or the author took out):
+    ``body_source`` is emptied and who, when and why are kept instead.
+    """
 
     __tablename__ = "post_revisions"
 
@@ -126,9 +129,17 @@ class PostRevision(db.Model):
     editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body_source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    redacted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    redaction_reason: Mapped[str | None] = mapped_column(Text)
 
     post: Mapped[Post] = relationship(back_populates="revisions")
-    editor: Mapped[User] = relationship()
+    editor: Mapped[User] = relationship(foreign_keys=[editor_id])
+    redacted_by: Mapped[User | None] = relationship(foreign_keys=[redacted_by_id])
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.redacted_at is not None
 
 
 class Reaction(db.Model):
@@ -137,7 +148,7 @@ class Reaction(db.Model):
     __tablename__ = "reactions"
     __table_args__ = (
         UniqueConstraint("post_id", "user_id", "kind", name="uq_reactions_post_user_kind"),
-        CheckConstraint("kind IN ('thanks', 'me_too')", name="kind"),
+        check_in("kind", ReactionKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -23,35 +22,43 @@ from forum.extensions import db
 from forum.models.base import UTCDateTime, now
 from forum.models.forum import Category, Post
 from forum.models.users import User
+from forum.models.vocab import (
+    FlagReason,
+    PhraseAction,
+    PhraseCategory,
+    ReviewStatus,
+    check_in,
+    labelled,
+)
 
 # Flag reasons in the order members see them, with the review priority of each
 # (lower number = more urgent: risk of harm > medical advice/prescriptions >
 # harassment/personal info > spam/other).
-FLAG_REASONS = {
-    "risk_of_harm": ("At risk of harm (self-harm, suicide, medical emergency)", 0),
-    "medical_advice": ("Harmful medical advice", 1),
-    "prescriptions": ("Selling or swapping prescriptions", 1),
-    "harassment": ("Harassment or abuse", 2),
-    "personal_info": ("Personal information", 2),
-    "spam": ("Spam", 3),
-    "other": ("Something else", 3),
-}
-PHRASE_ACTIONS = ("hold", "flag", "block")
-PHRASE_CATEGORIES = {
-    "crisis": "Crisis (suicide, self-harm)",
-    "medical_emergency": "Medical emergency",
-    "prescription_trading": "Prescription trading",
-    "spam": "Spam",
-    "personal_information": "Personal information",
-}
+FLAG_REASONS = labelled(FlagReason, {
+    FlagReason.RISK_OF_HARM: ("At risk of harm (self-harm, suicide, medical emergency)", 0),
+    FlagReason.MEDICAL_ADVICE: ("Harmful medical advice", 1),
+    FlagReason.PRESCRIPTIONS: ("Selling or swapping prescriptions", 1),
+    FlagReason.HARASSMENT: ("Harassment or abuse", 2),
+    FlagReason.PERSONAL_INFO: ("Personal information", 2),
+    FlagReason.SPAM: ("Spam", 3),
+    FlagReason.OTHER: ("Something else", 3),
+})
+PHRASE_ACTIONS = tuple(PhraseAction)
+PHRASE_CATEGORIES = labelled(PhraseCategory, {
+    PhraseCategory.CRISIS: "Crisis (suicide, self-harm)",
+    PhraseCategory.MEDICAL_EMERGENCY: "Medical emergency",
+    PhraseCategory.PRESCRIPTION_TRADING: "Prescription trading",
+    PhraseCategory.SPAM: "Spam",
+    PhraseCategory.PERSONAL_INFORMATION: "Personal information",
+})
 # What a phrase category means for the review queue.
-PHRASE_CATEGORY_REASON = {
-    "crisis": "risk_of_harm",
-    "medical_emergency": "risk_of_harm",
-    "prescription_trading": "prescriptions",
-    "spam": "spam",
-    "personal_information": "personal_info",
-}
+PHRASE_CATEGORY_REASON = labelled(PhraseCategory, {
+    PhraseCategory.CRISIS: FlagReason.RISK_OF_HARM,
+    PhraseCategory.MEDICAL_EMERGENCY: FlagReason.RISK_OF_HARM,
+    PhraseCategory.PRESCRIPTION_TRADING: FlagReason.PRESCRIPTIONS,
+    PhraseCategory.SPAM: FlagReason.SPAM,
+    PhraseCategory.PERSONAL_INFORMATION: FlagReason.PERSONAL_INFO,
+})
 
 
 class ModeratorTraining(db.Model):
@@ -96,25 +103,24 @@ class ReviewItem(db.Model):
     __tablename__ = "review_items"
     __table_args__ = (
         Index("ix_review_items_queue", "status", "priority", "created_at"),
-        CheckConstraint("status IN ('open', 'resolved')", name="status"),
+        check_in("status", ReviewStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
-    # flags | pre_moderation | watched_phrase
-    source: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))  # a ReviewSource
+    reason: Mapped[str] = mapped_column(String(20))  # a FlagReason
     priority: Mapped[int] = mapped_column(Integer)
     is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
     matched_phrase: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # a ReviewOutcome
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -126,7 +132,7 @@ class ReviewItem(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == ReviewStatus.OPEN
 
     @property
     def reason_label(self) -> str:
@@ -143,7 +149,7 @@ class Flag(db.Model):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20))  # a FlagReason
     message: Mapped[str] = mapped_column(Text, default="")
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
@@ -173,13 +179,13 @@ class WatchedPhrase(db.Model):
 
     __tablename__ = "watched_phrases"
     __table_args__ = (
-        CheckConstraint("action IN ('hold', 'flag', 'block')", name="action"),
+        check_in("action", PhraseAction),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phrase: Mapped[str] = mapped_column(String(200), unique=True)
     action: Mapped[str] = mapped_column(String(10))
-    category: Mapped[str] = mapped_column(String(30))
+    category: Mapped[str] = mapped_column(String(30))  # a PhraseCategory
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
 
@@ -191,7 +197,7 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(40), index=True)
-    target_type: Mapped[str] = mapped_column(String(20))
+    target_type: Mapped[str] = mapped_column(String(20))  # an AuditTargetType
     target_id: Mapped[int | None] = mapped_column(Integer)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, text
+from sqlalchemy import Boolean, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum import clock
 from forum.extensions import db
 from forum.models.base import UTCDateTime, now
+from forum.models.vocab import Role, check_in
 
-ROLES = ("member", "moderator", "admin")
+ROLES = tuple(Role)
 
 
 def normalize_email(email: str) -> str:
@@ -29,14 +30,14 @@ class User(UserMixin, db.Model):
     """A member. ``email`` is private: it is never rendered for another member."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),)
+    __table_args__ = (check_in("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(40))
     display_name_key: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="member")
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -60,13 +61,13 @@ class User(UserMixin, db.Model):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def is_moderator(self) -> bool:
         """Holds a staff role. Whether moderator powers are *current* (training, categories)
         is decided in forum.permissions."""
-        return self.role in ("moderator", "admin")
+        return self.role in (Role.MODERATOR, Role.ADMIN)
 
     def is_suspended(self, at: datetime) -> bool:
         return self.suspended_until is not None and self.suspended_until > at

@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from forum.audit import audit
 from forum.clock import utcnow
 from forum.email import queue_email
 from forum.extensions import db
@@ -41,8 +42,6 @@ def alert_on_duty(item: ReviewItem) -> int:
 def escalate_unclaimed() -> list[ReviewItem]:
     """Alert all admins about crisis items nobody claimed in time. Idempotent: each item
     escalates once (``escalated_at``), so it is safe to run from cron every minute."""
-    from forum.moderation.services import audit
-
     minutes = current_app.config["CRISIS_ESCALATE_AFTER_MINUTES"]
     cutoff = utcnow() - timedelta(minutes=minutes)
     items = db.session.scalars(

@@ -26,12 +26,8 @@ def escalate_command():
 @moderation_cli.command("install-phrases")
 def install_phrases_command():
     """Add the shipped starting list of watched phrases (existing ones are kept)."""
-    from forum.admin.services import install_default_phrases
+    from forum.moderation.phrases import install_default_phrases
 
     added = install_default_phrases()
     db.session.commit()
     click.echo(f"added={added}")
-
-
-def init_app(app) -> None:
-    app.cli.add_command(moderation_cli)

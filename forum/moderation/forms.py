@@ -6,7 +6,15 @@ Choices are shorthand dicts ({value: label}): WTForms 3.3 deprecates tuples.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from forum.models.moderation import FLAG_REASONS
@@ -48,6 +56,10 @@ class ModeratorEditForm(FlaskForm):
                                                     Length(max=20_000)])
     reason = TextAreaField("Reason (the author sees it)",
                            validators=[InputRequired("Please give a reason."), Length(max=1000)])
+    redact = BooleanField(
+        "Also remove the earlier text from the post's history",
+        description="For personal details such as a phone number or an address: the old "
+                    "text is deleted for good, and the audit log keeps only your reason.")
 
 
 class SuspendForm(FlaskForm):

@@ -7,24 +7,23 @@ the commit) without ever naming who flagged. Services flush; the caller commits.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from forum.audit import audit
 from forum.clock import utcnow
 from forum.email import queue_email
 from forum.extensions import db
 from forum.models import Post, Thread, User
 from forum.models.moderation import (
     FLAG_REASONS,
-    AuditEntry,
     Flag,
     ModerationNotice,
     ReviewItem,
 )
 from forum.moderation import alerts
-from forum.threads.services import change_post_status, edit_post
+from forum.threads.services import change_post_status, edit_post, redact_history
 from forum.urls import external_url
 
 
@@ -69,22 +68,6 @@ def actions_for(item: ReviewItem) -> tuple[str, ...]:
     if status == "deleted_by_author":
         return DELETED_ACTIONS
     return HELD_ACTIONS if status == "pending" else PUBLISHED_ACTIONS
-
-
-# --- audit ----------------------------------------------------------------------------
-
-def audit(actor: User | None, action: str, *, target_type: str, target_id: int | None,
-          category_id: int | None = None, reason: str = "", before=None, after=None) -> AuditEntry:
-    """Append one audit entry (before/after as JSON)."""
-    entry = AuditEntry(
-        actor_id=actor.id if actor else None, action=action, target_type=target_type,
-        target_id=target_id, category_id=category_id, reason=reason or "",
-        before=json.dumps(before, sort_keys=True, default=str) if before is not None else "",
-        after=json.dumps(after, sort_keys=True, default=str) if after is not None else "",
-        created_at=utcnow(),
-    )
-    db.session.add(entry)
-    return entry
 
 
 # --- review items ---------------------------------------------------------------------
@@ -255,20 +238,32 @@ def remove(item: ReviewItem, *, moderator: User, reason: str) -> None:
                  reason=reason, notice=f"A moderator removed your post. Reason: {reason}")
 
 
-def moderator_edit(item: ReviewItem, *, moderator: User, body: str, reason: str) -> None:
-    """Edit the post's text (the original stays in its revisions) and keep it visible."""
+def moderator_edit(item: ReviewItem, *, moderator: User, body: str, reason: str,
+                   redact: bool = False) -> None:
+    """Edit the post's text and keep it visible. The original stays in the post's
+    history (author and moderators only) unless ``redact``: then every earlier version's
+    text is removed for good, as for personal details.
+
+    The audit entry names the revision that holds the old text rather than copying it,
+    so a redaction leaves no copy behind in the append-only log.
+    """
     _require_open(item)
     post = item.post
     if post.status == "deleted_by_author":
         raise AuthorDeleted(post.id)
-    before = {"status": post.status, "body_source": post.body_source}
+    before = {"status": post.status}
+    kept = len(post.revisions)
     edit_post(post, editor=moderator, body=body)
+    if len(post.revisions) > kept:  # the text changed: name the revision holding the old one
+        before["revision_id"] = post.revisions[-1].id
     if post.status != "visible":
         change_post_status(post, "visible")
     _close(item, moderator, "edited")
     audit(moderator, "edit", target_type="post", target_id=post.id,
           category_id=item.category_id, reason=reason, before=before,
-          after={"status": post.status, "body_source": post.body_source})
+          after={"status": post.status})
+    if redact:
+        redact_history(post, by=moderator, reason=reason)
     _notify(post.author, "edited", f"A moderator edited your post. Reason: {reason}", post)
     db.session.flush()
 

@@ -22,7 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from forum import permissions
+from forum.errors import refuse
 from forum.extensions import db
+from forum.forms import ConfirmForm
 from forum.models import Category, ModerationNotice, Post
 from forum.models.moderation import FLAG_REASONS
 from forum.moderation import queries, services
@@ -36,24 +38,16 @@ from forum.moderation.forms import (
     ReasonForm,
     SuspendForm,
 )
-from forum.routing import ID
-from forum.routing import me as _me
 from forum.threads import queries as thread_queries
-from forum.threads.forms import ConfirmForm
+from forum.web import ID, moderator_required, page_number
+from forum.web import me as _me
 
 bp = Blueprint("moderation", __name__)
-def _require_moderator() -> None:
-    if not current_user.is_authenticated:
-        abort(404)
-    if not permissions.is_active_moderator(current_user):
-        abort(403)
-
-
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
-
-
+bp.register_error_handler(services.ItemClosed, refuse(
+    409, "Another moderator has already resolved this item. Go back to the queue to see "
+         "what is still open."))
+bp.register_error_handler(services.AuthorDeleted, refuse(
+    409, "The author deleted this post, so it can't be published, hidden or edited again."))
 def _category_choices(user, blank: str) -> dict[str, str]:
     return {"": blank} | {str(c.id): c.name for c in queries.moderated_categories(user)}
 
@@ -61,10 +55,9 @@ def _category_choices(user, blank: str) -> dict[str, str]:
 # --- the review queue -----------------------------------------------------------------
 
 @bp.get("/mod/")
-@login_required
+@moderator_required
 def queue():
     """Review items for the categories this moderator leads, most urgent first."""
-    _require_moderator()
     form = QueueFilterForm(request.args)
     form.category.choices = _category_choices(current_user, "All my categories")
     if not form.validate():
@@ -72,16 +65,15 @@ def queue():
     status = form.status.data or "open"
     pagination = queries.queue(
         current_user, category_id=int(form.category.data) if form.category.data else None,
-        reason=form.reason.data or None, status=status, page=_page())
+        reason=form.reason.data or None, status=status, page=page_number())
     return render_template("moderation/queue.html", pagination=pagination, form=form,
                            status=status, duty_form=ConfirmForm())
 
 
 @bp.get(f"/mod/items/<{ID}:item_id>")
-@login_required
+@moderator_required
 def item(item_id):
     """One review item: the post in context, every flag, the author's history, actions."""
-    _require_moderator()
     review = queries.item_or_404(item_id, current_user)
     return render_template(
         "moderation/item.html", item=review, context=queries.posts_around(review.post),
@@ -106,17 +98,13 @@ def _action_forms(review) -> dict:
 
 
 @bp.post(f"/mod/items/<{ID}:item_id>/claim")
-@login_required
+@moderator_required
 def claim(item_id):
     """Take an item so others know it is being handled."""
-    _require_moderator()
     review = queries.item_or_404(item_id, current_user, for_update=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.claim(review, moderator=_me())
-    except services.ItemClosed:
-        abort(409)
+    services.claim(review, moderator=_me())
     db.session.commit()
     if review.claimed_by_id == current_user.id:
         flash("You have claimed this item.", "success")
@@ -138,15 +126,15 @@ ACTIONS = {
     "suspend": lambda item, mod, f: services.suspend(item, moderator=mod, days=f.days.data,
                                                      reason=f.reason.data),
     "edit": lambda item, mod, f: services.moderator_edit(item, moderator=mod, body=f.body.data,
-                                                         reason=f.reason.data),
+                                                         reason=f.reason.data,
+                                                         redact=f.redact.data),
 }
 
 
 @bp.post(f"/mod/items/<{ID}:item_id>/<action>")
-@login_required
+@moderator_required
 def act(item_id, action):
     """Apply one action to a review item (each closes it and writes one audit entry)."""
-    _require_moderator()
     review = queries.item_or_404(item_id, current_user, for_update=True)
     if action not in ACTIONS:
         abort(404)
@@ -164,8 +152,6 @@ def act(item_id, action):
         form.reason.errors.append("Staff can't be suspended here; only admins suspend "
                                   "moderators.")
         return _render_item_with_error(review, action, form)
-    except services.ItemClosed:
-        abort(409)
     db.session.commit()
     if review.status == "open":  # a held post still needs approving or rejecting
         flash(f"Done: {action}. The post is still held: approve or reject it.", "success")
@@ -186,10 +172,9 @@ def _render_item_with_error(review, action, form):
 
 
 @bp.post("/mod/duty")
-@login_required
+@moderator_required
 def toggle_duty():
     """Mark oneself available (or not) for immediate crisis alerts."""
-    _require_moderator()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     user = _me()
@@ -252,10 +237,9 @@ def move_thread(thread_id):
 # --- audit ----------------------------------------------------------------------------
 
 @bp.get("/mod/audit")
-@login_required
+@moderator_required
 def audit():
     """The audit log: moderators see their categories, admins everything (CSV export)."""
-    _require_moderator()
     form = AuditFilterForm(request.args)
     form.category.choices = _category_choices(current_user, "All categories")
     if not form.validate():
@@ -267,7 +251,7 @@ def audit():
         if not current_user.is_admin:
             abort(403)
         return _audit_csv(queries.audit_entries(current_user, **filters))
-    pagination = queries.audit_entries(current_user, page=_page(), **filters)
+    pagination = queries.audit_entries(current_user, page=page_number(), **filters)
     return render_template("moderation/audit.html", pagination=pagination, form=form)
 
 

@@ -50,7 +50,10 @@ def index_dir(app: Flask) -> Path:
 
 
 def init_app(app: Flask) -> None:
+    """Create the app's Indexer, register ``/search`` and ``flask search``, and keep
+    search terms out of the development server's access log."""
     app.extensions["forum.search"] = Indexer(app, index_dir(app))
+    app.register_blueprint(bp)
     app.cli.add_command(search_cli)
     werkzeug = logging.getLogger("werkzeug")
     if not any(isinstance(f, RedactSearchQueries) for f in werkzeug.filters):

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SearchField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from forum.threads.forms import squash_spaces
+from forum.forms import DateInRange, squash_spaces
 
 MAX_PAGE = 1_000
 SORTS = {"relevance": "Best match", "newest": "Newest first"}  # shorthand dicts: no tuples
@@ -32,9 +32,10 @@ class SearchForm(FlaskForm):
                          validators=[Optional(), Length(max=40, message="Display names have "
                                                         "at most 40 characters.")],
                          description="A member's display name.")
-    after = DateField("From", validators=[Optional()],
+    after = DateField("From", validators=[Optional(), DateInRange()],
                       render_kw={"autocomplete": "off"})
-    before = DateField("To", validators=[Optional()], render_kw={"autocomplete": "off"})
+    before = DateField("To", validators=[Optional(), DateInRange()],
+                       render_kw={"autocomplete": "off"})
     sort = SelectField("Sort by", choices=SORTS, default="relevance")
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(
         min=1, max=MAX_PAGE, message=f"Pages run from 1 to {MAX_PAGE:,}.")])

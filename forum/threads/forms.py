@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf
 
-from forum.forms import Length
+from forum.forms import Length, normalize_newlines, squash_spaces
 from forum.models import REACTION_KINDS
 from forum.text import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN
 
 SHARE_ANYWAY = "I understand others will see these contact details: post it anyway"
 BODY_HELP = ("You can use Markdown: **bold**, *italic*, > quote, - list. "
              "Links are allowed; images are not.")
-
-
-# C0 control characters other than tab and newline: invisible, and PostgreSQL refuses
-# NUL in text columns outright (a 500 instead of a saved post).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def squash_spaces(value):
-    """Fold whitespace and drop control characters: the length checked is the length stored."""
-    return " ".join(_CONTROLS.sub("", value).split()) if isinstance(value, str) else value
-
-
-def normalize_newlines(value):
-    """Browsers send CRLF: count and compare bodies with LF newlines and no control characters."""
-    if not isinstance(value, str):
-        return value
-    return _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 class NewThreadForm(FlaskForm):
@@ -69,7 +50,10 @@ class ReactionForm(FlaskForm):
     kind = HiddenField(validators=[AnyOf(list(REACTION_KINDS))])
 
 
-class ConfirmForm(FlaskForm):
-    """A form with nothing but the CSRF token, for POST-only buttons."""
+class RedactForm(FlaskForm):
+    """Remove an earlier version's text: moderators give a reason (kept in the audit
+    log); for the author it is optional."""
 
-    submit = SubmitField("Confirm")
+    reason = TextAreaField("Why (kept in the audit log)", filters=[squash_spaces],
+                           validators=[Length(0, 500, "reason")])
+    submit = SubmitField("Remove this version's text")

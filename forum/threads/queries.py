@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort, current_app, url_for
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import joinedload
 
@@ -113,3 +113,7 @@ def page_of_post(post: Post) -> int:
     return before // current_app.config["POSTS_PER_PAGE"] + 1
 
 
+def post_url(post: Post) -> str:
+    """The URL of ``post`` on its thread page (page and anchor)."""
+    return url_for("threads.show", thread_id=post.thread_id, page=page_of_post(post),
+                   _anchor=f"post-{post.id}")

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, inspect, select
 
 from forum import text
+from forum.audit import audit
 from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import (
@@ -113,6 +114,31 @@ def edit_post(post: Post, *, editor: User, body: str, title: str | None = None) 
         post.thread.title = " ".join(title.split())
     db.session.flush()
     return post
+
+
+def redact_revision(revision: PostRevision, *, by: User, reason: str) -> bool:
+    """Remove an earlier version's text for good (personal details taken out of a post),
+    keeping who, when and why; audited. Returns False if it was already redacted.
+
+    Earlier versions are never indexed for search and audit entries never copy post
+    text, so emptying the revision removes the text from the whole database.
+    """
+    if revision.is_redacted:
+        return False
+    revision.body_source = ""
+    revision.redacted_at, revision.redacted_by_id = utcnow(), by.id
+    revision.redaction_reason = reason
+    post = revision.post
+    audit(by, "redact_revision", target_type="post", target_id=post.id,
+          category_id=post.thread.category_id, reason=reason,
+          before={"revision_id": revision.id}, after={"redacted": True})
+    db.session.flush()
+    return True
+
+
+def redact_history(post: Post, *, by: User, reason: str) -> int:
+    """Redact every earlier version of ``post``; returns how many were redacted."""
+    return sum(redact_revision(revision, by=by, reason=reason) for revision in post.revisions)
 
 
 def delete_post_by_author(post: Post, *, author: User) -> None:

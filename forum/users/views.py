@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.models import Thread, User
 from forum.permissions import listed_thread_filter, visible_category_filter
-from forum.routing import ID
+from forum.web import ID
 
 bp = Blueprint("users", __name__, url_prefix="/members")
 

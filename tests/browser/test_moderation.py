@@ -18,9 +18,9 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from forum.admin.services import install_default_phrases
 from forum.extensions import db
 from forum.models import Category, Post, ReviewItem, Thread, User, WatchedPhrase
+from forum.moderation.phrases import install_default_phrases
 from forum.moderation.services import flag_post
 from tests.factories import make_user
 from tests.moderation.helpers import make_moderator

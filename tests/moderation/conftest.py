@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from forum.admin.services import install_default_phrases
 from forum.extensions import db
+from forum.moderation.phrases import install_default_phrases
 from tests.factories import make_category, make_post, make_thread, make_user
 from tests.moderation.helpers import make_moderator
 

@@ -9,10 +9,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from forum.audit import audit
 from forum.extensions import db
 from forum.models import AuditEntry, User
 from forum.models.moderation import AuditLogIsAppendOnly
-from forum.moderation.services import audit
 from tests.moderation.helpers import act, audit_rows, flag, open_item, text
 
 

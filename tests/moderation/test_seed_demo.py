@@ -7,10 +7,12 @@ from sqlalchemy import select
 from forum import permissions
 from forum.extensions import db
 from forum.models import ReviewItem, User
-from forum.seed import seed_demo
-from forum.seed_content import DEMO_PASSWORD, LAPSED_MODERATOR, MODERATOR
+from forum.seed import demo_content, seed_demo
 from tests.moderation.helpers import count
 from tests.threads.helpers import counter_mismatches
+
+DEMO = demo_content()
+DEMO_PASSWORD, MODERATOR, LAPSED_MODERATOR = DEMO.password, DEMO.moderator, DEMO.lapsed_moderator
 
 
 def _user(email):

@@ -1,9 +1,14 @@
-"""Member writes with the safety net around them: screening, review items, alerts.
+"""Member writes with the safety net around them: contact details, screening, review
+items, alerts.
 
 ``submit_thread``, ``submit_reply`` and ``submit_edit`` are what the views call. Each
-screens the text (watched phrases, pre-moderation of new members, personal
-information), writes through ``forum.threads.services``, opens the review item the
-post needs and queues crisis alerts, which go out only after the commit.
+first asks the member to confirm contact details found in the text
+(``ContactDetailsFound``), then screens it (watched phrases, pre-moderation of new
+members), writes through ``forum.threads.services``, opens the review item the post
+needs and queues crisis alerts, which go out only after the commit.
+
+This package sits above both ``threads`` (storage) and ``moderation`` (screening,
+review items, alerts), so neither of those needs the other's write path.
 """
 
 from __future__ import annotations
@@ -17,9 +22,20 @@ from forum.models import Category, Post, Thread, User
 from forum.moderation import alerts
 from forum.moderation.screening import PostBlocked, Screening, screen
 from forum.moderation.services import open_review_item
+from forum.moderation.watch import personal_info
 from forum.threads import services
 
-__all__ = ["PostBlocked", "Submitted", "submit_edit", "submit_reply", "submit_thread"]
+__all__ = ["ContactDetailsFound", "PostBlocked", "Submitted", "submit_edit", "submit_reply",
+           "submit_thread"]
+
+
+class ContactDetailsFound(Exception):
+    """The text holds contact details (phone numbers, email addresses) the member has
+    not yet agreed to share: ask them first."""
+
+    def __init__(self, found: list[str]):
+        super().__init__(len(found))
+        self.found = found
 
 
 @dataclass
@@ -44,6 +60,10 @@ def _follow_up(post: Post, screening: Screening) -> Submitted:
 
 def _screen(author: User, category_id: int, text: str, *, new_post: bool,
             personal_info_confirmed: bool) -> Screening:
+    """Screen ``text``; raises ContactDetailsFound first if it needs the member's consent."""
+    found = personal_info(text)
+    if found and not personal_info_confirmed:
+        raise ContactDetailsFound(found)
     return screen(author, text, is_staff=permissions.can_moderate(author, category_id),
                   new_post=new_post and current_app.config["PREMODERATION_POSTS"] > 0,
                   personal_info_confirmed=personal_info_confirmed)
@@ -52,7 +72,8 @@ def _screen(author: User, category_id: int, text: str, *, new_post: bool,
 def submit_thread(category: Category, *, author: User, title: str, body: str,
                   personal_info_confirmed: bool = False,
                   moderator_led: bool = False) -> Submitted:
-    """Start a thread. Raises PostBlocked for spam or prescription trading."""
+    """Start a thread. Raises ContactDetailsFound, or PostBlocked for spam or
+    prescription trading."""
     screening = _screen(author, category.id, f"{title}\n{body}", new_post=True,
                         personal_info_confirmed=personal_info_confirmed)
     thread = services.create_thread(
@@ -63,7 +84,7 @@ def submit_thread(category: Category, *, author: User, title: str, body: str,
 
 def submit_reply(thread: Thread, *, author: User, body: str,
                  personal_info_confirmed: bool = False) -> Submitted:
-    """Reply to a thread. Raises PostBlocked or services.ThreadLocked."""
+    """Reply to a thread. Raises ContactDetailsFound, PostBlocked or ThreadLocked."""
     screening = _screen(author, thread.category_id, body, new_post=True,
                         personal_info_confirmed=personal_info_confirmed)
     post = services.add_reply(thread, author=author, body=body, status=screening.status,

@@ -1,0 +1,16 @@
+"""Trained peer moderation: screening new posts, flags, the review queue and its
+actions, crisis alerts and escalation, thread tools, notices to members, the audit log
+page and the supportive page shown after a crisis post."""
+
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Register the moderation pages, ``flask moderation`` and the header's count of
+    unread notices."""
+    from forum.moderation import cli, notices
+    from forum.moderation.views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(cli.moderation_cli)
+    app.context_processor(lambda: {"unread_notices": notices.unread_count})

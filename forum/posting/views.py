@@ -1,0 +1,133 @@
+"""Writing: start a thread, reply (optionally quoting a post) and edit one's own post.
+
+Each view parses the form, authorises, calls one ``forum.posting.services`` function,
+commits once and tells the member what happened to their post: published, held for a
+moderator, or (for a crisis) the supportive page.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forum import permissions, ratelimits
+from forum.errors import refuse
+from forum.extensions import db
+from forum.posting import services
+from forum.text import quote_markdown
+from forum.threads import queries
+from forum.threads.forms import EditPostForm, NewThreadForm, ReplyForm
+from forum.threads.services import ThreadLocked
+from forum.web import ID, log_in_first, me, parse_number
+
+bp = Blueprint("posting", __name__)
+# A moderator locked the thread between the page load and the reply.
+bp.register_error_handler(ThreadLocked, refuse(
+    403, "This thread was closed to new replies. Your reply was not posted."))
+
+
+def _after_submit(result: services.Submitted, posted_message: str, target: str | None = None):
+    """Tell the member what happened to their post and where to go next."""
+    if result.crisis:
+        return redirect(url_for("moderation.support", post_id=result.post.id))
+    if result.held:
+        flash("Thank you. Your post is waiting for a trained peer moderator to look at it "
+              "before everyone can see it: new members' first posts are checked, and so are "
+              "posts that mention some topics. You can see it in the thread meanwhile.", "info")
+    else:
+        flash(posted_message, "success")
+    return redirect(target or queries.post_url(result.post))
+
+
+def _submit(template: str, form, submit, **context):
+    """Run ``submit()``; on a question for the member or a refusal, show the form again
+    (the contact-details prompt with 200, a blocked post with 400). Returns the
+    service's result, or the response to send instead."""
+    try:
+        return submit(), None
+    except services.ContactDetailsFound as found:
+        return None, render_template(template, form=form, personal_info=found.found, **context)
+    except services.PostBlocked as blocked:
+        form.body.errors.append(blocked.message)
+        return None, (render_template(template, form=form, **context), 400)
+
+
+@bp.route("/c/<slug>/new", methods=["GET", "POST"])
+@ratelimits.posting_limit()
+def new_thread(slug):
+    """Start a new thread in a category."""
+    cat = queries.category_or_404(slug, current_user)
+    if not current_user.is_authenticated:
+        return log_in_first()
+    form = NewThreadForm()
+    if not permissions.can_start_thread(current_user, cat):
+        return render_template("posting/new.html", category=cat, form=form), 403
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("posting/new.html", category=cat, form=form), status
+    result, response = _submit("posting/new.html", form, lambda: services.submit_thread(
+        cat, author=me(), title=form.title.data, body=form.body.data,
+        personal_info_confirmed=form.share_anyway.data,
+        moderator_led=form.moderator_led.data), category=cat)
+    if response is not None:
+        return response
+    db.session.commit()
+    return _after_submit(result, "Your thread is posted. Thank you for sharing.",
+                         url_for("threads.show", thread_id=result.post.thread_id))
+
+
+@bp.route(f"/t/<{ID}:thread_id>/reply", methods=["GET", "POST"])
+@ratelimits.posting_limit()
+def create_reply(thread_id):
+    """Reply to a thread (GET shows the form, optionally quoting a post)."""
+    thread = queries.thread_or_404(thread_id, current_user)
+    if not current_user.is_authenticated:
+        return log_in_first()
+    form = ReplyForm()
+    if not permissions.can_reply(current_user, thread):
+        return render_template("posting/reply.html", thread=thread, form=form), 403
+    if request.method == "GET":
+        _prefill_quote(form, thread)
+        return render_template("posting/reply.html", thread=thread, form=form)
+    if not form.validate():
+        return render_template("posting/reply.html", thread=thread, form=form), 400
+    result, response = _submit("posting/reply.html", form, lambda: services.submit_reply(
+        thread, author=me(), body=form.body.data,
+        personal_info_confirmed=form.share_anyway.data), thread=thread)
+    if response is not None:
+        return response
+    db.session.commit()
+    return _after_submit(result, "Your reply is posted.")
+
+
+def _prefill_quote(form, thread) -> None:
+    quote_id = parse_number(request.args.get("quote"))
+    if quote_id is None:
+        return
+    quoted = queries.post_or_404(quote_id, current_user)
+    if quoted.thread_id == thread.id and permissions.can_view_post(current_user, quoted):
+        form.body.data = quote_markdown(quoted.author.display_name, quoted.body_source)
+
+
+@bp.route(f"/p/<{ID}:post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id):
+    """Edit one's own post; the previous text is kept in its history."""
+    post = queries.post_or_404(post_id, current_user)
+    if not current_user.is_authenticated:
+        return log_in_first()
+    if not permissions.can_edit_post(current_user, post):
+        abort(403)
+    opening = post.is_opening
+    form = EditPostForm(data={"body": post.body_source, "title": post.thread.title})
+    form.title_required = opening
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("posting/edit.html", post=post, form=form,
+                               opening=opening), status
+    result, response = _submit("posting/edit.html", form, lambda: services.submit_edit(
+        post, editor=me(), body=form.body.data, title=form.title.data if opening else None,
+        personal_info_confirmed=form.share_anyway.data), post=post, opening=opening)
+    if response is not None:
+        return response
+    db.session.commit()
+    return _after_submit(result, "Your changes are saved.")
