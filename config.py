@@ -121,6 +121,14 @@ class Config:
     MAIL_SUPPRESS_SEND = False
     MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR")  # default: <instance>/outbox
 
+    # The email outbox (forum.email.outbox): transactional mail not delivered right after
+    # its commit is retried by `flask mail flush` after these delays (seconds; the last
+    # repeats), at most MAIL_OUTBOX_MAX_ATTEMPTS times; a sender holds a claimed row for
+    # MAIL_OUTBOX_LEASE seconds before another may take it over.
+    MAIL_OUTBOX_RETRY_DELAYS = _env("MAIL_OUTBOX_RETRY_DELAYS", "60,300,900,3600")
+    MAIL_OUTBOX_MAX_ATTEMPTS = _env_int("MAIL_OUTBOX_MAX_ATTEMPTS", 10)
+    MAIL_OUTBOX_LEASE = _env_int("MAIL_OUTBOX_LEASE", 300)
+
     # Safety: shown on the "Need help now?" page; CRISIS_CONTACTS="Name|detail;Name|detail".
     CRISIS_TEXT = _env("CRISIS_TEXT", DEFAULT_CRISIS_TEXT)
     CRISIS_CONTACTS = _crisis_contacts()

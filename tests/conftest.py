@@ -7,6 +7,7 @@ unreachable PostgreSQL fails the run instead of skipping.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
 import email.policy
@@ -36,30 +37,63 @@ PG_ADMIN_URL = os.environ.get("FORUM_TEST_PG_ADMIN", "postgresql://postgres@127.
 
 @dataclass
 class Mailbox:
-    """Messages the SMTP server received, parsed with the email package."""
+    """Messages the SMTP server received, parsed with the email package.
 
-    raw: list[bytes] = field(default_factory=list)
-    envelopes: list = field(default_factory=list)
-    peers: list = field(default_factory=list)  # the client address of each message
+    Reading it first waits for the outbox's background worker (account mail is sent
+    after the response), so a test sees every message its requests caused.
+    """
+
+    received: list[bytes] = field(default_factory=list)
+    received_envelopes: list = field(default_factory=list)
+    received_peers: list = field(default_factory=list)  # the client address of each message
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         with self.lock:
-            self.raw.append(envelope.original_content or envelope.content)
-            self.envelopes.append(envelope)
-            self.peers.append(session.peer)
+            self.received.append(envelope.original_content or envelope.content)
+            self.received_envelopes.append(envelope)
+            self.received_peers.append(session.peer)
         return "250 OK"
+
+    @staticmethod
+    def _settle() -> None:
+        from forum.email import wait_for_background
+
+        try:  # inside the SMTP server's own event loop (aiosmtpd inspects its handler)
+            asyncio.get_running_loop()
+            return
+        except RuntimeError:
+            pass
+        assert wait_for_background(timeout=30), "the email outbox worker did not finish"
+
+    @property
+    def raw(self) -> list[bytes]:
+        self._settle()
+        return self.received
+
+    @property
+    def envelopes(self) -> list:
+        self._settle()
+        return self.received_envelopes
+
+    @property
+    def peers(self) -> list:
+        self._settle()
+        return self.received_peers
 
     @property
     def messages(self) -> list[email.message.EmailMessage]:
+        self._settle()
         with self.lock:
-            return [email.message_from_bytes(r, policy=email.policy.default) for r in self.raw]
+            return [email.message_from_bytes(r, policy=email.policy.default)
+                    for r in self.received]
 
     def clear(self) -> None:
+        self._settle()
         with self.lock:
-            self.raw.clear()
-            self.envelopes.clear()
-            self.peers.clear()
+            self.received.clear()
+            self.received_envelopes.clear()
+            self.received_peers.clear()
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]
@@ -193,6 +227,9 @@ def app(tmp_path, database_url, smtp_server, app_overrides):
     with app.app_context():
         _reset_schema(database_url)
     yield app
+    from forum.email import wait_for_background
+
+    wait_for_background()  # account mail sent after a response uses this app's engine
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -33,6 +33,7 @@ from forum.models import (
     SUBSCRIPTION_STATUSES,
     DeliveryStatus,
     FlagReason,
+    OutboxStatus,
     PhraseAction,
     PhraseCategory,
     PostStatus,
@@ -56,6 +57,7 @@ CHECKED = {
     ("watched_phrases", "action"): PhraseAction,
     ("digest_subscriptions", "status"): SubscriptionStatus,
     ("digest_deliveries", "status"): DeliveryStatus,
+    ("email_outbox", "status"): OutboxStatus,
 }
 CASES = [pytest.param(table, column, enum, id=f"{table}.{column}")
          for (table, column), enum in CHECKED.items()]
@@ -190,8 +192,8 @@ def test_the_migrated_sqlite_database_has_the_models_check_constraints(sqlite_en
 
 def _row(table, **values) -> dict:
     """Values for every NOT NULL column without a default (foreign keys are not checked)."""
-    dummies = {int: 1, str: "x", bool: False, datetime: datetime(2026, 1, 1, tzinfo=UTC),
-               date: date(2026, 1, 1)}
+    dummies = {int: 1, str: "x", bytes: b"x", bool: False,
+               datetime: datetime(2026, 1, 1, tzinfo=UTC), date: date(2026, 1, 1)}
     row = {}
     for col in table.columns:
         if col.primary_key or col.nullable or col.name in values:

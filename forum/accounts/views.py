@@ -68,8 +68,8 @@ def change_password():
         return _render(400, password_form=form)
     user = _me()
     services.set_password(user, form.new_password.data)
-    db.session.commit()
     emails.send_password_changed_email(user)
+    db.session.commit()
     # This browser stays logged in with a fresh session, remembered if it was before.
     start_session(user, remember=_remembered())
     flash("Your password is changed. Other devices have been logged out.", "success")
@@ -92,6 +92,7 @@ def change_email():
         emails.send_email_change_email(_me(), form.email.data.strip().lower())
     elif existing.id != current_user.id:
         emails.send_account_exists_email(existing)
+    db.session.commit()  # the email goes out after the response
     flash("We've sent a confirmation link to the new address. Your email changes when you "
           "follow it.", "info")
     return redirect(url_for("accounts.settings"))

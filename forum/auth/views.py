@@ -53,9 +53,10 @@ def register():
     except services.EmailTaken:
         # Same page as a new registration: the page never reveals who has an account.
         emails.send_account_exists_email(services.find_by_email(form.email.data))
+        db.session.commit()
         return render_template("auth/check_email.html")
-    db.session.commit()
     emails.send_confirmation_email(user)
+    db.session.commit()
     return render_template("auth/check_email.html")
 
 
@@ -83,6 +84,7 @@ def resend_confirmation():
     """Send the confirmation email again to the logged-in member."""
     if ResendConfirmationForm().validate_on_submit() and not current_user.is_confirmed:
         emails.send_confirmation_email(current_user._get_current_object())
+        db.session.commit()
     flash("We've sent a new confirmation link. Please check your inbox.", "info")
     return redirect(url_for("accounts.settings"))
 
@@ -130,9 +132,8 @@ def request_reset():
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("auth/reset_request.html", form=form), status
-    user = services.find_by_email(form.email.data)
-    if user is not None:
-        emails.send_password_reset_email(user)
+    emails.send_password_reset_email(services.find_by_email(form.email.data))
+    db.session.commit()  # the link goes out after the response
     return render_template("auth/check_email.html", reset=True)
 
 

@@ -97,7 +97,8 @@ def _expired(subscription: DigestSubscription, now: datetime) -> bool:
 # --- email-only subscribers -----------------------------------------------------------
 
 def request_email_subscription(email: str) -> None:
-    """Handle "send me the digest" from the public page (the answer never varies)."""
+    """Handle "send me the digest" from the public page (the answer never varies, and
+    the emails go out after the response, so its timing does not vary with them)."""
     email, now = normalize_email(email), utcnow()
     account = db.session.scalar(select(User).filter_by(email=email))
     subscription = db.session.scalar(select(DigestSubscription).filter_by(email=email))
@@ -105,7 +106,8 @@ def request_email_subscription(email: str) -> None:
             and subscription.requested_at > now - RESEND_AFTER:
         return  # asked moments ago: nothing more, so the page can't be used to mail-bomb
     if account is not None:  # members choose in their settings (and see members-only posts)
-        queue_email(email, "digest_member", action_url=external_url("accounts.settings"))
+        queue_email(email, "digest_member", action_url=external_url("accounts.settings"),
+                    background=True)
         return
     if subscription is None:
         subscription = DigestSubscription(email=email, token=new_token(), status="pending",
@@ -115,12 +117,14 @@ def request_email_subscription(email: str) -> None:
     if subscription.status == "confirmed":
         queue_email(email, "digest_already",
                     action_url=external_url("digest.unsubscribe",
-                                            token=unsubscribe_token(subscription)))
+                                            token=unsubscribe_token(subscription)),
+                    background=True)
         return
     subscription.status = "pending"
     db.session.flush()
     queue_email(email, "digest_confirm",
-                action_url=external_url("digest.confirm", token=confirm_token(subscription)))
+                action_url=external_url("digest.confirm", token=confirm_token(subscription)),
+                background=True)
 
 
 def confirm(subscription: DigestSubscription) -> None:

@@ -7,8 +7,10 @@ This package is the public API; import from ``forum.email``, not from its module
   (``one_line``, ``msgid_domain``).
 - ``forum.email.transport``: SMTP with a timeout, or ``.eml`` files in the outbox
   folder when ``MAIL_SERVER`` is unset (development), with the same message bytes.
-- ``forum.email.transactional``: one message to one person, sent now
-  (``send_email``) or once the database transaction commits (``queue_email``).
+- ``forum.email.transactional``: one message to one person, queued in the durable
+  outbox until the database transaction commits (``queue_email``).
+- ``forum.email.outbox``: the ``email_outbox`` table's delivery after the commit, the
+  background worker, retries with backoff, and ``flask mail flush`` (``forum.email.cli``).
 - ``forum.email.listmail``: list mail such as the digest (``ListMessage``, and the
   fast ``ListWriter``, ``QPBody`` and ``RawMessage``).
 - ``forum.email.bulk``: ``BulkSender``, many messages over one connection with
@@ -30,17 +32,12 @@ from forum.email.listmail import (
     RawMessage,
     qp_encode,
 )
-from forum.email.transactional import (
-    PENDING_KEY,
-    queue_email,
-    register_session_hooks,
-    send_email,
-)
+from forum.email.outbox import backlog, deliver, worker
+from forum.email.transactional import queue_email
 from forum.email.transport import TimeoutConnection, connect, outbox_dir, uses_smtp
 
 __all__ = [
     "MAX_LINE_OCTETS",
-    "PENDING_KEY",
     "BulkSender",
     "EmailMessage",
     "ListMessage",
@@ -57,12 +54,23 @@ __all__ = [
     "outbox_dir",
     "parse_delays",
     "qp_encode",
+    "backlog",
+    "deliver",
     "queue_email",
-    "send_email",
+    "wait_for_background",
     "uses_smtp",
 ]
 
 
+def wait_for_background(timeout: float = 10.0) -> bool:
+    """Wait until the background worker has delivered what it was given (tests)."""
+    return worker.wait_idle(timeout)
+
+
 def init_app(app) -> None:
-    """Register the after-commit sender on the Flask-SQLAlchemy session."""
-    register_session_hooks()
+    """Connect the outbox to the Flask-SQLAlchemy session; register ``flask mail``."""
+    from forum.email import outbox
+    from forum.email.cli import mail_cli
+
+    outbox.register_session_hooks()
+    app.cli.add_command(mail_cli)

@@ -66,10 +66,13 @@ class BulkSender:
     ``MAIL_TIMEOUT``, so a silent server cannot hang a run.
     """
 
-    def __init__(self, name: str = "bulk", *, sleep=time.sleep):
+    def __init__(self, name: str = "bulk", *, sleep=time.sleep, delays=None):
+        """``delays``: the pauses before reconnecting (default ``MAIL_RECONNECT_DELAYS``;
+        ``()`` for a single try)."""
         self.name = name
         self.smtp = uses_smtp()
-        self.delays = parse_delays(current_app.config["MAIL_RECONNECT_DELAYS"])
+        self.delays = parse_delays(current_app.config["MAIL_RECONNECT_DELAYS"]
+                                   if delays is None else delays)
         self.max_emails = current_app.extensions["mail"].max_emails
         self.sleep = sleep
         self.connection: TimeoutConnection | None = None

@@ -8,6 +8,7 @@ from forum.models.digest import (
     DigestSubscription,
     digest_subscription_categories,
 )
+from forum.models.email import OutboxEmail
 from forum.models.forum import (
     POST_STATUSES,
     REACTION_KINDS,
@@ -35,6 +36,7 @@ from forum.models.vocab import (
     AuditTargetType,
     DeliveryStatus,
     FlagReason,
+    OutboxStatus,
     PhraseAction,
     PhraseCategory,
     PostStatus,
@@ -48,6 +50,7 @@ from forum.models.vocab import (
 )
 
 __all__ = [
+    "OutboxEmail",
     "DELIVERY_STATUSES",
     "SUBSCRIPTION_STATUSES",
     "DigestDelivery",
@@ -89,4 +92,5 @@ __all__ = [
     "Role",
     "SubscriptionStatus",
     "check_in",
+    "OutboxStatus",
 ]

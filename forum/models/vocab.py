@@ -52,6 +52,14 @@ class ReactionKind(StrEnum):
     ME_TOO = "me_too"
 
 
+class OutboxStatus(StrEnum):
+    """``email_outbox.status``: waiting (or retrying), delivered, or given up."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class ReviewStatus(StrEnum):
     """``review_items.status``."""
 

@@ -114,7 +114,7 @@ class Scripted(Mailbox):
         script = self.data.get(envelope.rcpt_tos[0])
         if script:
             with self.lock:
-                self.peers.append(session.peer)  # refused, but on this connection
+                self.received_peers.append(session.peer)  # refused, but on this connection
             return script.pop(0)
         return await super().handle_DATA(server, session, envelope)
 

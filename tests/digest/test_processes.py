@@ -71,7 +71,7 @@ class Holding(Mailbox):
         reply = await super().handle_DATA(server, session, envelope)
         if self.delay:
             await asyncio.sleep(self.delay)
-        if self.hold_at and len(self.raw) == self.hold_at:
+        if self.hold_at and len(self.received) == self.hold_at:
             self.loop = asyncio.get_running_loop()
             self.release = asyncio.Event()
             self.held.set()
