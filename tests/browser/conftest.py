@@ -177,10 +177,12 @@ def _seed() -> dict:
 def live_server(tmp_path_factory, database_url, smtp_server):
     """The forum with CSRF on, served on 127.0.0.1:<free port> for one test module."""
     tmp = tmp_path_factory.mktemp("live")
+    port = _free_port()
     app = create_app("testing", {
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp / 'forum.db'}",
         "WTF_CSRF_ENABLED": True,  # real forms in a real browser
         "SERVER_NAME": None,
+        "LOCAL_SERVER_NAME": f"127.0.0.1:{port}",  # emailed links point at this server
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server[0].port,
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
@@ -193,7 +195,6 @@ def live_server(tmp_path_factory, database_url, smtp_server):
         seed = _seed()
         db.session.remove()
 
-    port = _free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-forum", daemon=True)
     thread.start()
