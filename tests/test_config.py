@@ -203,23 +203,29 @@ def test_crisis_contacts_appear_on_the_help_page(app, client):
 
 # --- host trust: emailed links never come from the request's Host (item 29) ------------------
 
-def _reset_link(tmp_path, smtp_server, mailbox, **overrides) -> str:
+def _reset(tmp_path, smtp_server, name: str, base_url: str, headers=None, **overrides):
+    """Ask for a reset for victim@example.test in a fresh ``name`` app."""
     from forum.extensions import db
-    from tests.conftest import link_in
     from tests.factories import make_user
 
-    app = build("production", tmp_path, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
+    app = build(name, tmp_path, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
                 MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server[0].port, **overrides)
     with app.app_context():
         db.create_all()
         make_user(email="victim@example.test")
         db.session.commit()
-    client = app.test_client()
-    response = client.post("/auth/reset", data={"email": "victim@example.test"},
-                           base_url="https://evil.test",
-                           headers={"X-Forwarded-Host": "evil.test"})
+    response = app.test_client().post("/auth/reset", data={"email": "victim@example.test"},
+                                      base_url=base_url, headers=headers or {})
     with app.app_context():
         db.engine.dispose()
+    return response
+
+
+def _reset_link(tmp_path, smtp_server, mailbox, **overrides) -> str:
+    from tests.conftest import link_in
+
+    response = _reset(tmp_path, smtp_server, "production", "https://evil.test",
+                      headers={"X-Forwarded-Host": "evil.test"}, **overrides)
     assert response.status_code == 200
     [message] = mailbox.to("victim@example.test")
     return link_in(message, "/auth/reset/")
@@ -264,20 +270,7 @@ def test_production_defaults_refuse_a_spoofed_host(tmp_path, monkeypatch):
 # --- development: emailed links and Host headers (outside audit, finding 2) ------------
 
 def _dev_reset(tmp_path, smtp_server, *, host: str, **overrides):
-    from forum.extensions import db
-    from tests.factories import make_user
-
-    app = build("development", tmp_path, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
-                MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server[0].port, **overrides)
-    with app.app_context():
-        db.create_all()
-        make_user(email="victim@example.test")
-        db.session.commit()
-    response = app.test_client().post("/auth/reset", data={"email": "victim@example.test"},
-                                      base_url=f"http://{host}")
-    with app.app_context():
-        db.engine.dispose()
-    return response
+    return _reset(tmp_path, smtp_server, "development", f"http://{host}", **overrides)
 
 
 def test_development_refuses_an_unknown_host_and_mails_nothing(tmp_path, smtp_server, mailbox):
