@@ -8,14 +8,16 @@ PORT   ?= 5000
 # web and the CLI alike) point at the address `make run` serves on.
 FLASK  := HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app forum
 
-.PHONY: run test test-sqlite test-postgres lint contracts seed clean-venv help bench-search bench-digest
+.PHONY: run test test-fast test-sqlite test-postgres lint contracts seed clean-venv help bench-search bench-digest bench-screening
 
 help:
 	@echo "make run   - install, migrate, seed demo content (first run) and serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install dev dependencies and run the whole suite on SQLite and PostgreSQL"
+	@echo "make test-fast - the edit loop: SQLite only, without the slow tests (processes, migrations, browser)"
 	@echo "make lint  - ruff and the import-linter contracts (pyproject.toml)"
 	@echo "make bench-search - search benchmark on 100,000 synthetic posts (Whoosh vs SQLite FTS5)"
 	@echo "make bench-digest - weekly digest benchmark: 10,000 subscribers, 100,000 posts, SMTP sink"
+	@echo "make bench-screening - crisis screener: p95 time to read a 5,000-character post"
 
 # The virtualenv is rebuilt when a requirements file is newer than its stamp.
 $(BIN)/.runtime-installed: requirements.txt
@@ -46,6 +48,15 @@ test-sqlite: $(BIN)/.dev-installed
 test-postgres: $(BIN)/.dev-installed
 	FORUM_TEST_DB=postgresql $(BIN)/pytest -p no:cacheprovider -q
 
+# The edit loop: SQLite only, without the tests marked slow (subprocesses, migrations, the
+# browser; `make test` runs them), in two processes at once, each with half of the test
+# modules (FORUM_TEST_SHARD, tests/conftest.py); each prints its own summary when done.
+test-fast: $(BIN)/.dev-installed
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-fast-shard-1 test-fast-shard-2
+
+test-fast-shard-%:  # (test-fast installed the dependencies first, once)
+	FORUM_TEST_DB=sqlite FORUM_TEST_SHARD=$*/2 $(BIN)/pytest -p no:cacheprovider -q -m "not slow"
+
 lint: contracts
 	$(BIN)/ruff check forum tests bench config.py wsgi.py
 
@@ -62,3 +73,6 @@ bench-search: $(BIN)/.runtime-installed
 
 bench-digest: $(BIN)/.dev-installed
 	$(BIN)/python bench/digest.py
+
+bench-screening: $(BIN)/.runtime-installed
+	$(BIN)/python bench/screening.py

@@ -1,209 +1,245 @@
-"""Fixtures: app per test on SQLite or PostgreSQL, a real SMTP server, clients and helpers.
+"""Fixtures: an app per test on SQLite or PostgreSQL, a real SMTP server, clients, login.
 
 ``FORUM_TEST_DB=postgresql`` runs the suite on a fresh PostgreSQL database (created at
 session start, dropped at the end); the default is SQLite. With ``CI=true`` an
 unreachable PostgreSQL fails the run instead of skipping.
+
+Plain helper functions live in ``tests.helpers`` and factories in ``tests.factories``:
+tests import from those, never from a conftest.
+
+Speed, without sharing anything between tests that a test could change:
+
+* the schema is made once per session: on SQLite into a template file that each test
+  copies; on PostgreSQL into the session's database, emptied (rows deleted, sequences
+  restarted) before each test. Each test also gets a copy of an empty search index;
+* every app in the session shares compiled templates (a Jinja bytecode cache, checked
+  against each template's source) and compiled URL builders (``_share_url_builders``),
+  so creating an app per test costs a few milliseconds instead of tens;
+* argon2 runs with TestingConfig's cheap parameters.
+
+``slow`` marks the multi-process, migration, browser and wall-clock timing tests
+(``make test-fast`` leaves them out): everything under ``tests/browser/`` gets it here; the
+others say so themselves. ``FORUM_TEST_SHARD=1/2`` runs the first of two halves of the test
+modules (``make test-fast`` runs both halves at once).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import email
-import email.policy
+import inspect
 import os
-import socket
-import threading
-import uuid
-from dataclasses import dataclass, field
+import shutil
+from pathlib import Path
 
 import email_validator
+import jinja2
 import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
 
 from forum import clock, create_app
+from forum.email import wait_for_background
 from forum.extensions import db
+from tests import helpers
 from tests.factories import PASSWORD
+from tests.helpers import TEST_DB, Mailbox, free_port, fresh_postgresql_database
 
 # Test addresses use the reserved .test domain, which email-validator refuses by default.
 email_validator.TEST_ENVIRONMENT = True
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-TEST_DB = os.environ.get("FORUM_TEST_DB", "sqlite")
-PG_ADMIN_URL = os.environ.get("FORUM_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+TESTS_DIR = Path(__file__).resolve().parent
 
 
-# --- a real SMTP server on loopback ---------------------------------------------------
+# --- markers and shards ------------------------------------------------------------------
 
-@dataclass
-class Mailbox:
-    """Messages the SMTP server received, parsed with the email package.
-
-    Reading it first waits for the outbox's background worker (account mail is sent
-    after the response), so a test sees every message its requests caused.
-    """
-
-    received: list[bytes] = field(default_factory=list)
-    received_envelopes: list = field(default_factory=list)
-    received_peers: list = field(default_factory=list)  # the client address of each message
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        with self.lock:
-            self.received.append(envelope.original_content or envelope.content)
-            self.received_envelopes.append(envelope)
-            self.received_peers.append(session.peer)
-        return "250 OK"
-
-    @staticmethod
-    def _settle() -> None:
-        from forum.email import wait_for_background
-
-        try:  # inside the SMTP server's own event loop (aiosmtpd inspects its handler)
-            asyncio.get_running_loop()
-            return
-        except RuntimeError:
-            pass
-        assert wait_for_background(timeout=30), "the email outbox worker did not finish"
-
-    @property
-    def raw(self) -> list[bytes]:
-        self._settle()
-        return self.received
-
-    @property
-    def envelopes(self) -> list:
-        self._settle()
-        return self.received_envelopes
-
-    @property
-    def peers(self) -> list:
-        self._settle()
-        return self.received_peers
-
-    @property
-    def messages(self) -> list[email.message.EmailMessage]:
-        self._settle()
-        with self.lock:
-            return [email.message_from_bytes(r, policy=email.policy.default)
-                    for r in self.received]
-
-    def clear(self) -> None:
-        self._settle()
-        with self.lock:
-            self.received.clear()
-            self.received_envelopes.clear()
-            self.received_peers.clear()
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.messages if address in str(m["To"])]
+def pytest_collection_modifyitems(config, items):
+    browser_dir = TESTS_DIR / "browser"
+    for item in items:
+        if browser_dir in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+    shard = os.environ.get("FORUM_TEST_SHARD")  # "1/2": run the first of two halves
+    if shard:
+        _keep_shard(config, items, shard)
 
 
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _keep_shard(config, items, shard: str) -> None:
+    """Deselect every test module but this shard's: whole modules (their module-scoped
+    fixtures stay in one process), biggest first, each to the shard with the fewest tests
+    so far. Every shard collects the same items, so the shards never overlap."""
+    number, count = (int(part) for part in shard.split("/"))
+    sizes: dict[Path, int] = {}
+    for item in items:
+        sizes[Path(item.path)] = sizes.get(Path(item.path), 0) + 1
+    loads, owner = [0] * count, {}
+    for path in sorted(sizes, key=lambda p: (-sizes[p], str(p))):
+        lightest = loads.index(min(loads))
+        owner[path] = lightest
+        loads[lightest] += sizes[path]
+    keep = [item for item in items if owner[Path(item.path)] == number - 1]
+    config.hook.pytest_deselected(
+        items=[item for item in items if owner[Path(item.path)] != number - 1])
+    items[:] = keep
 
+
+# --- compiled code shared by every app in this process -------------------------------
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the session; Jinja checks each against its source."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _MemoryBytecodeCache()}
+
+
+def _share_url_builders() -> None:
+    """Werkzeug compiles two Python functions for every URL rule of every new app (about
+    20 ms per app here). A builder depends only on the rule's text, parsed parts and
+    defaults, and receives the rule itself as an argument, so rules with the same text
+    share one. Skipped if Werkzeug's internals are not the ones this was written for."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or list(inspect.signature(compile_builder).parameters) != [
+            "self", "append_unknown"]:
+        return
+    builders: dict[tuple, object] = {}
+
+    def shared_builder(self, append_unknown=True):
+        trace = getattr(self, "_trace", None)
+        if trace is None:  # not the Werkzeug this was written for
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(trace), append_unknown,
+               tuple(sorted((str(k), repr(v)) for k, v in (self.defaults or {}).items())))
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    Rule._compile_builder = shared_builder
+
+
+_share_url_builders()
+
+
+# --- a real SMTP server on loopback ------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def smtp_server():
+    """The one SMTP server of the session: ``(controller, handler)``; every app sends to
+    it. Tests read and script it through ``mailbox``."""
     handler = Mailbox()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield controller, handler
+    handler.reset()
     controller.stop()
 
 
 @pytest.fixture
 def mailbox(smtp_server) -> Mailbox:
+    """The SMTP server's handler, empty and unscripted for this test."""
     handler = smtp_server[1]
-    handler.clear()
-    return handler
+    handler.reset()
+    yield handler
+    handler.reset()
 
 
-def body_text(message) -> str:
-    """The text/plain part of a received message, decoded."""
-    part = message.get_body(preferencelist=("plain",))
-    return part.get_content()
+# --- databases ---------------------------------------------------------------------------
 
+class SessionDatabase:
+    """The forum's schema and an empty search index, made once per session.
 
-def link_in(message, fragment: str) -> str:
-    """The first URL in the message's text containing ``fragment``."""
-    for word in body_text(message).split():
-        if word.startswith("http") and fragment in word:
-            return word
-    raise AssertionError(f"no link containing {fragment!r} in message")
+    SQLite: a template file; ``url(directory)`` copies it for one test (or one module).
+    PostgreSQL: the session's database; ``url()`` is always it, and ``empty()`` deletes
+    every row and restarts every sequence (far cheaper than TRUNCATE, let alone a new
+    database or a new schema per test). ``search_index(directory)`` copies the empty
+    index (what ``flask search reindex`` makes for an empty forum), so a test's first
+    commit does not have to build one; tests of a missing index delete it themselves.
+    """
+
+    def __init__(self, kind: str, location: str | Path, index_template: Path):
+        self.kind = kind
+        self.location = location  # the template file, or the PostgreSQL URL
+        self.index_template = index_template
+        self._empty_sql = ""
+
+    def url(self, directory: Path | None = None) -> str:
+        if self.kind == "postgresql":
+            return str(self.location)
+        path = directory / "forum.db"
+        shutil.copyfile(self.location, path)
+        return f"sqlite:///{path}"
+
+    def search_index(self, directory: Path) -> str:
+        path = directory / "search-index"
+        shutil.copytree(self.index_template, path, symlinks=True)  # "current" is relative
+        return str(path)
+
+    def prepare(self, app) -> None:
+        """In ``app``'s context: make the schema and the empty search index."""
+        db.create_all()
+        app.extensions["forum.search"].rebuild()
+        if self.kind != "postgresql":
+            return
+        sequences = db.session.scalars(db.text(
+            "SELECT c.oid::regclass::text FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'S' AND n.nspname = current_schema()")).all()
+        deletes = "".join(f'DELETE FROM "{table.name}";'
+                          for table in reversed(db.metadata.sorted_tables))
+        restarts = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+        self._empty_sql = deletes + (f"SELECT {restarts};" if restarts else "")
+
+    def empty(self, app) -> None:
+        """In ``app``'s context (PostgreSQL): no rows, every sequence back at 1."""
+        if self.kind != "postgresql":
+            return
+        connection = db.engine.raw_connection()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(self._empty_sql)  # several statements, one round trip
+            connection.commit()
+        finally:
+            connection.close()
 
 
 @contextlib.contextmanager
-def count_queries(app):
-    """Count the SQL statements run while the block runs: ``with count_queries(app) as n:``
-    then ``n[0]``."""
-    from sqlalchemy import event
-
+def _prepared(database: SessionDatabase, url: str):
+    directory = database.index_template.parent
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url,
+                                 "MAIL_OUTBOX_DIR": str(directory / "outbox"),
+                                 "SEARCH_INDEX_DIR": str(database.index_template)})
     with app.app_context():
-        engine = db.engine
-    counter = [0]
-
-    def count(*_args, **_kwargs):
-        counter[0] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
-# --- databases -----------------------------------------------------------------------
-
-@contextlib.contextmanager
-def fresh_postgresql_database(prefix: str):
-    """The SQLAlchemy URL of a new, empty PostgreSQL database, dropped afterwards.
-    Skips the test when PostgreSQL is unreachable (fails it under ``CI=true``)."""
-    import psycopg
-
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is unreachable at {PG_ADMIN_URL}: {exc}")
-        pytest.skip(f"PostgreSQL is unreachable at {PG_ADMIN_URL}")
-    # The name is made above from digits and hex only; identifiers cannot be bound.
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        database.prepare(app)
+        db.session.remove()
+        db.engine.dispose()  # SQLite: the last connection out checkpoints the WAL into the file
+    yield database
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+def test_database(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("schema")
+    index_template = directory / "search-index"
     if TEST_DB == "sqlite":
-        yield None
+        template = directory / "template.db"
+        with _prepared(SessionDatabase("sqlite", template, index_template),
+                       f"sqlite:///{template}") as database:
+            yield database
         return
-    with fresh_postgresql_database("forum_test") as url:
-        yield url
-
-
-_pg_schema_ready: set[str] = set()
-
-
-def _reset_schema(url: str | None) -> None:
-    """SQLite: a new file per test gets a fresh schema. PostgreSQL: create once, then empty."""
-    if url is None or url not in _pg_schema_ready:
-        db.drop_all()
-        db.create_all()
-        if url is not None:
-            _pg_schema_ready.add(url)
-        return
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    db.session.execute(db.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    db.session.commit()
+    with fresh_postgresql_database("forum_test") as url, _prepared(
+            SessionDatabase("postgresql", url, index_template), url) as database:
+        yield database
 
 
 @pytest.fixture
@@ -213,22 +249,24 @@ def app_overrides():
 
 
 @pytest.fixture
-def app(tmp_path, database_url, smtp_server, app_overrides):
+def app(tmp_path, test_database, smtp_server, app_overrides):
     controller = smtp_server[0]
     settings = {
-        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'forum.db'}",
+        "SQLALCHEMY_DATABASE_URI": test_database.url(tmp_path),
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": controller.port,
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
-        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "SEARCH_INDEX_DIR": test_database.search_index(tmp_path),
     }
     settings.update(app_overrides)
     app = create_app("testing", settings)
     with app.app_context():
-        _reset_schema(database_url)
+        if app.config["SQLALCHEMY_DATABASE_URI"] == settings["SQLALCHEMY_DATABASE_URI"]:
+            test_database.empty(app)
+        else:  # a test's own database
+            db.drop_all()
+            db.create_all()
     yield app
-    from forum.email import wait_for_background
-
     wait_for_background()  # account mail sent after a response uses this app's engine
     with app.app_context():
         db.session.remove()
@@ -252,26 +290,37 @@ def app_ctx(app):
         yield app
 
 
-class Auth:
-    """Logs a member in and out through the real views."""
+# --- logging in --------------------------------------------------------------------------
 
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, email: str, password: str = PASSWORD, remember: bool = False):
-        data = {"email": email, "password": password}
-        if remember:
-            data["remember"] = "y"
-        return self.client.post("/auth/login", data=data)
-
-    def logout(self):
-        return self.client.post("/auth/logout")
+@pytest.fixture
+def people():
+    """Names the ``login`` fixture knows: ``{name: email address}``. A directory whose
+    tests share a ready-made forum overrides this with that forum's people."""
+    return {}
 
 
 @pytest.fixture
-def auth(client):
-    return Auth(client)
+def login(client, people):
+    """``login(who, password=PASSWORD, remember=False)`` logs ``who`` (a name from
+    ``people``, an email address or a User) in through the real form, logging out
+    whoever was logged in first, and asserts that it worked. To test the login form
+    itself, use the plain ``tests.helpers.login(client, user, ...)``."""
 
+    def log_in(who, password: str = PASSWORD, *, remember: bool = False):
+        if isinstance(who, str):
+            who = people.get(who, who)
+        with client.session_transaction() as session:
+            logged_in = "_user_id" in session
+        if logged_in:
+            helpers.logout(client)
+        response = helpers.login(client, who, password, remember=remember)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return log_in
+
+
+# --- time --------------------------------------------------------------------------------
 
 @pytest.fixture
 def frozen_clock():

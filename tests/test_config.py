@@ -222,7 +222,7 @@ def _reset(tmp_path, smtp_server, name: str, base_url: str, headers=None, **over
 
 
 def _reset_link(tmp_path, smtp_server, mailbox, **overrides) -> str:
-    from tests.conftest import link_in
+    from tests.helpers import link_in
 
     response = _reset(tmp_path, smtp_server, "production", "https://evil.test",
                       headers={"X-Forwarded-Host": "evil.test"}, **overrides)
@@ -287,7 +287,7 @@ def test_development_serves_its_own_host(tmp_path, smtp_server, mailbox, host):
 
 def test_development_links_use_the_served_address_not_the_request(tmp_path, smtp_server,
                                                                   mailbox):
-    from tests.conftest import link_in
+    from tests.helpers import link_in
 
     # Even with the spoofed name let through, the link comes from configuration: the
     # host and port `make run` serves on (the CLI builds the same links).

@@ -31,6 +31,7 @@ from tests.factories import (
     make_training,
     make_user,
 )
+from tests.helpers import csrf_token_from, force_login
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -170,15 +171,6 @@ def world(app):
     return world
 
 
-def log_in(client, world, endpoint: str | None = None) -> None:
-    """Log the endpoint's actor (the member by default) in by writing the session
-    directly (no form, so no token needed)."""
-    with client.session_transaction() as sess:
-        sess["_user_id"] = world["session_ids"][ACTORS.get(endpoint, "member")]
-        sess["_fresh"] = True
-        sess["login_at"] = int(utcnow().timestamp())
-
-
 def unsafe_rules(app):
     return sorted(
         (rule for rule in app.url_map.iter_rules() if rule.methods & UNSAFE_METHODS),
@@ -232,12 +224,6 @@ def snapshot(app) -> dict:
     return state
 
 
-def csrf_token_from(html: bytes) -> str:
-    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no csrf_token field in the page"
-    return match.group(1).decode()
-
-
 def test_every_unsafe_route_is_covered_by_a_payload(app):
     """A new state-changing route must be added to PAYLOADS (and so to this test)."""
     missing = {rule.endpoint for rule in unsafe_rules(app)} - PAYLOADS.keys() - EXEMPT
@@ -287,7 +273,7 @@ def test_unsafe_request_without_token_is_rejected_and_changes_nothing(
         app, client, world, mailbox, endpoint, method):
     if endpoint in EXEMPT:
         pytest.skip("exempt by name")
-    log_in(client, world, endpoint)
+    force_login(client, world["session_ids"][ACTORS.get(endpoint, "member")])
     url = url_for_rule(_rule(app, endpoint), world)
     before = snapshot(app)
     response = client.open(url, method=method, data=payload(endpoint, world))
@@ -305,7 +291,7 @@ def test_control_same_request_succeeds_when_csrf_is_off(app, client, world, endp
     if endpoint in EXEMPT:
         pytest.skip("exempt by name")
     app.config["WTF_CSRF_ENABLED"] = False
-    log_in(client, world, endpoint)
+    force_login(client, world["session_ids"][ACTORS.get(endpoint, "member")])
     url = url_for_rule(_rule(app, endpoint), world)
     before = snapshot(app)
     response = client.open(url, method=method, data=payload(endpoint, world))
@@ -344,7 +330,7 @@ def test_login_with_token_from_the_form_succeeds(app, client, world):
 
 
 def test_new_thread_with_token_from_the_form_succeeds(app, client, world):
-    log_in(client, world)
+    force_login(client, world["session_ids"]["member"])
     url = f"/c/{world['slug']}/new"
     data = dict(PAYLOADS["posting.new_thread"])
     assert client.post(url, data=data).status_code == 400
@@ -360,7 +346,7 @@ def test_new_thread_with_token_from_the_form_succeeds(app, client, world):
 
 def test_token_in_header_is_accepted(app, client, world):
     """The X-CSRFToken header works too (for future script-driven buttons)."""
-    log_in(client, world)
+    force_login(client, world["session_ids"]["member"])
     token = csrf_token_from(client.get("/settings").data)
     response = client.post("/settings/profile", data=PAYLOADS["accounts.update_profile"],
                            headers={"X-CSRFToken": token})

@@ -8,11 +8,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Post
 from forum.text import BODY_MAX
 from tests.factories import make_category, make_thread, make_user
+from tests.helpers import force_login
 
 SECRET = "secret-xyz"
 HELP_LINK = b"Need help now?"
@@ -39,13 +39,6 @@ def member(app):
         thread = make_thread(category=category, author=user)
         db.session.commit()
         return {"session_id": user.get_id(), "thread_id": thread.id}
-
-
-def log_in(client, member) -> None:
-    with client.session_transaction() as sess:
-        sess["_user_id"] = member["session_id"]
-        sess["_fresh"] = True
-        sess["login_at"] = int(utcnow().timestamp())
 
 
 def assert_site_page(response, code: int) -> str:
@@ -81,7 +74,7 @@ def test_413_for_a_two_mib_login_post(client):
 
 
 def test_413_for_a_two_mib_reply(app, client, member):
-    log_in(client, member)
+    force_login(client, member["session_id"])
     before = _post_count(app)
     response = client.post(f"/t/{member['thread_id']}/reply", data={"body": "x" * TWO_MIB})
     assert_site_page(response, 413)
@@ -95,7 +88,7 @@ def _post_count(app) -> int:
 
 def test_a_body_over_the_limit_is_a_form_error_not_a_crash(app, client, member):
     """Item 49: a too-long body (but under MAX_CONTENT_LENGTH) is a normal form error."""
-    log_in(client, member)
+    force_login(client, member["session_id"])
     before = _post_count(app)
     response = client.post(f"/t/{member['thread_id']}/reply", data={"body": "x" * (BODY_MAX + 1)})
     assert response.status_code == 400
@@ -135,7 +128,7 @@ def test_500_for_a_logged_in_member_rolls_back_and_keeps_them_logged_in(app, cli
         user = make_user(email="half@example.test")  # flushed, never committed
         raise RuntimeError(f"{SECRET} {user.email}")
 
-    log_in(client, member)
+    force_login(client, member["session_id"])
     response = client.post("/__half_write")
     text = assert_site_page(response, 500)
     assert "half@example.test" not in text
@@ -197,7 +190,7 @@ class TestRateLimitPages:
         assert other.status_code == 401
 
     def test_posting_too_fast_gets_a_friendly_429(self, app, client, member):
-        log_in(client, member)
+        force_login(client, member["session_id"])
         before = _post_count(app)
         statuses = []
         for n in range(6):  # a fixed window may roll over once, so allow a few extra

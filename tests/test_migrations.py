@@ -22,7 +22,9 @@ from sqlalchemy import create_engine, inspect, text
 
 from forum import create_app
 from forum.extensions import db
-from tests.conftest import TEST_DB, fresh_postgresql_database
+from tests.helpers import TEST_DB, fresh_postgresql_database
+
+pytestmark = pytest.mark.slow  # every test migrates a new database; two use subprocesses
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(ROOT / "migrations")

@@ -44,7 +44,7 @@ from forum.models import (
 )
 from forum.models.moderation import PHRASE_CATEGORY_REASON
 from forum.models.vocab import check_in, in_list_sql, labelled
-from tests.conftest import TEST_DB, fresh_postgresql_database
+from tests.helpers import TEST_DB, fresh_postgresql_database
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -174,6 +174,7 @@ def sqlite_engine(tmp_path_factory):
     engine.dispose()
 
 
+@pytest.mark.slow  # migrations
 @pytest.mark.parametrize(("table", "column", "enum"), CASES)
 def test_the_migrated_sqlite_constraint_is_the_models_text(sqlite_engine, table, column, enum):
     reflected = {c["name"]: c["sqltext"]
@@ -182,6 +183,7 @@ def test_the_migrated_sqlite_constraint_is_the_models_text(sqlite_engine, table,
     assert reflected[name] == model_checks()[(table, name)] == in_list_sql(column, enum)
 
 
+@pytest.mark.slow  # migrations
 def test_the_migrated_sqlite_database_has_the_models_check_constraints(sqlite_engine):
     inspector = inspect(sqlite_engine)
     reflected = {(table, c["name"]): c["sqltext"]
@@ -207,6 +209,7 @@ def _row(table, **values) -> dict:
 EXTRA = {"digest_subscriptions": {"email": "someone@example.test"}}
 
 
+@pytest.mark.slow  # migrations
 @pytest.mark.parametrize(("table", "column", "enum"), CASES)
 def test_the_sqlite_database_refuses_a_value_outside_the_enum(sqlite_engine, table, column,
                                                               enum):
@@ -223,6 +226,7 @@ def test_the_sqlite_database_refuses_a_value_outside_the_enum(sqlite_engine, tab
             conn.rollback()
 
 
+@pytest.mark.slow  # migrations
 @pytest.mark.skipif(TEST_DB != "postgresql",
                     reason="PostgreSQL runs only with FORUM_TEST_DB=postgresql")
 def test_the_migrated_postgresql_constraints_allow_exactly_the_enums_values(tmp_path):

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from forum.extensions import db
 from forum.moderation.services import open_review_item
-from tests.conftest import Auth
 from tests.factories import make_category, make_moderator, make_post, make_thread, make_user
+from tests.helpers import login
 
 # Every name a view reads from the query string, and a few it never should.
 KNOWN_PARAMS = ["page", "q", "category", "author", "after", "before", "sort", "status",
@@ -63,7 +63,7 @@ def test_no_query_string_gives_a_server_error(app, world, role):
     routes, emails = world
     client = app.test_client()
     if emails[role]:
-        assert Auth(client).login(emails[role]).status_code == 302
+        assert login(client, emails[role]).status_code == 302
 
     @settings(max_examples=150, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow])

@@ -24,6 +24,7 @@ from forum.logs import OneLineFormatter, safe
 from forum.models import DigestSubscription, ModerationNotice, WatchedPhrase
 from forum.moderation.services import open_review_item
 from tests.factories import make_category, make_post, make_thread, make_user
+from tests.helpers import force_login
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "secret-xyz"
@@ -98,13 +99,6 @@ def world(app):
                 "digest.unsubscribe": unsubscribe_token(subscription),
             },
         }
-
-
-def log_in(client, world, *, admin: bool = False) -> None:
-    with client.session_transaction() as sess:
-        sess["_user_id"] = world["admin_session_id" if admin else "session_id"]
-        sess["_fresh"] = True
-        sess["login_at"] = int(utcnow().timestamp())
 
 
 def get_rules(app):
@@ -251,9 +245,9 @@ def test_check_headers_catches_a_weak_policy():
 # --- caching --------------------------------------------------------------------------------
 
 def test_member_pages_are_never_stored(app, client, world):
-    log_in(client, world)
+    force_login(client, world["session_id"])
     staff = app.test_client()
-    log_in(staff, world, admin=True)
+    force_login(staff, world["admin_session_id"])
     rules = get_rules(app)
     assert len(rules) >= 27
     assert sum(map(for_staff, rules)) >= 8
@@ -271,9 +265,9 @@ def test_member_pages_are_never_stored(app, client, world):
 def test_get_requests_change_nothing(app, client, world):
     """GET handlers never change state (SECURITY.md 26): every GET page, as a member and
     (moderator and admin pages included) as an admin."""
-    log_in(client, world)
+    force_login(client, world["session_id"])
     staff = app.test_client()
-    log_in(staff, world, admin=True)
+    force_login(staff, world["admin_session_id"])
     for who in (client, staff):
         who.get("/")  # the once-per-few-minutes last_seen_at stamp is not state
     before = snapshot(app)
@@ -288,7 +282,7 @@ def test_reading_notices_by_get_changes_nothing(app, client, world):
         notice = db.session.scalar(select(ModerationNotice))
         notice.read_at = None
         db.session.commit()
-    log_in(client, world)
+    force_login(client, world["session_id"])
     client.get("/")
     before = snapshot(app)
 
@@ -301,7 +295,7 @@ def test_mark_all_as_read_is_a_post_button(app, client, world):
         notice = db.session.scalar(select(ModerationNotice))
         notice.read_at = None
         db.session.commit()
-    log_in(client, world)
+    force_login(client, world["session_id"])
     page = client.get("/notices").data
     assert b'action="/notices/read"' in page and b"Mark all as read" in page
     response = client.post("/notices/read")

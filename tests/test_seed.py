@@ -406,6 +406,7 @@ def test_the_seed_command_reports_a_broken_data_file(app, tmp_path, monkeypatch)
     assert db.session.scalar(select(func.count()).select_from(Category)) == 0
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_creating_the_app_does_not_import_the_seed_code():
     """Web workers create the app; only the seed commands load the demo data."""
     code = ("import sys, forum; app = forum.create_app('testing', "

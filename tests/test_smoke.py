@@ -2,8 +2,8 @@
 
 from forum.extensions import db
 from forum.models import Post, Thread, User
-from tests.conftest import link_in
 from tests.factories import make_category
+from tests.helpers import link_in
 
 
 def test_newcomer_can_register_confirm_post_and_reply(app, client, mailbox):

@@ -38,9 +38,9 @@ STAFF_PAGES = ["/mod/", "/mod/audit", "/admin/digest"]
 
 @pytest.mark.parametrize("path", STAFF_PAGES)
 @pytest.mark.parametrize("page", ["%C2%B2", "9223372036854775807", "0", "-1", "abc", "1%00"])
-def test_a_malformed_page_number_is_404_on_every_paged_staff_page(client, auth, people,
+def test_a_malformed_page_number_is_404_on_every_paged_staff_page(client, login, people,
                                                                   path, page):
-    auth.login(people["admin"])
+    login(people["admin"])
     assert client.get(f"{path}?page={page}").status_code == 404
     assert client.get(f"{path}?page=1").status_code == 200
 
@@ -56,15 +56,15 @@ def test_a_malformed_page_number_is_404_on_reading_pages(client, people, app):
 
 
 @pytest.mark.parametrize("path", ["/mod/", "/mod/audit", "/admin/digest", "/admin/"])
-def test_staff_guards_send_visitors_to_log_in_and_refuse_members(client, auth, people, path):
+def test_staff_guards_send_visitors_to_log_in_and_refuse_members(client, login, people, path):
     response = client.get(path)
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
-    auth.login(people["member"])
+    login(people["member"])
     assert client.get(path).status_code == 403
 
 
-def test_moderators_reach_moderation_pages_but_not_admin_pages(client, auth, people):
-    auth.login(people["moderator"])
+def test_moderators_reach_moderation_pages_but_not_admin_pages(client, login, people):
+    login(people["moderator"])
     assert client.get("/mod/").status_code == 200
     assert client.get("/mod/audit").status_code == 200
     assert client.get("/admin/digest").status_code == 403
@@ -85,7 +85,7 @@ def open_item(app, people):
 
 
 def test_a_post_deleted_by_its_author_while_a_moderator_acts_is_a_409_page(
-        client, auth, people, open_item, app, monkeypatch):
+        client, login, people, open_item, app, monkeypatch):
     from forum.moderation import services
 
     def deleted_meanwhile(item, **_kwargs):
@@ -93,7 +93,7 @@ def test_a_post_deleted_by_its_author_while_a_moderator_acts_is_a_409_page(
         raise services.AuthorDeleted(item.post_id)
 
     monkeypatch.setattr(services, "hide", deleted_meanwhile)
-    auth.login(people["moderator"])
+    login(people["moderator"])
     response = client.post(f"/mod/items/{open_item}/hide", data={"hide-reason": "Off topic"})
     assert response.status_code == 409
     assert "The author deleted this post" in response.get_data(as_text=True)
@@ -102,15 +102,15 @@ def test_a_post_deleted_by_its_author_while_a_moderator_acts_is_a_409_page(
 
 
 def test_acting_on_an_item_another_moderator_resolved_is_a_409_page(
-        client, auth, people, open_item, app):
-    auth.login(people["moderator"])
+        client, login, people, open_item, app):
+    login(people["moderator"])
     assert client.post(f"/mod/items/{open_item}/dismiss").status_code == 302
     response = client.post(f"/mod/items/{open_item}/claim")
     assert response.status_code == 409
     assert "already resolved" in response.get_data(as_text=True)
 
 
-def test_a_thread_locked_while_replying_is_a_403_page_and_no_reply(client, auth, people, app,
+def test_a_thread_locked_while_replying_is_a_403_page_and_no_reply(client, login, people, app,
                                                                    monkeypatch):
     from forum import permissions
     from forum.models import Post, Thread
@@ -120,7 +120,7 @@ def test_a_thread_locked_while_replying_is_a_403_page_and_no_reply(client, auth,
         db.session.commit()
         before = db.session.query(Post).count()
     monkeypatch.setattr(permissions, "can_reply", lambda user, thread: True)  # checked earlier
-    auth.login(people["member"])
+    login(people["member"])
     response = client.post(f"/t/{people['thread']}/reply",
                            data={"body": "Thanks, this helped me a lot today."})
     assert response.status_code == 403

@@ -42,7 +42,10 @@ FLAG_REASONS = labelled(FlagReason, {
     FlagReason.PERSONAL_INFO: ("Personal information", 2),
     FlagReason.SPAM: ("Spam", 3),
     FlagReason.OTHER: ("Something else", 3),
+    FlagReason.CHECK_IN: ("Check-in: signs of distress or a health worry (published)", 2),
 })
+# Reasons only the screener raises: never offered to members in the flag form.
+SCREENER_ONLY_REASONS = (FlagReason.CHECK_IN,)
 PHRASE_ACTIONS = tuple(PhraseAction)
 PHRASE_CATEGORIES = labelled(PhraseCategory, {
     PhraseCategory.CRISIS: "Crisis (suicide, self-harm)",
@@ -114,6 +117,10 @@ class ReviewItem(db.Model):
     priority: Mapped[int] = mapped_column(Integer)
     is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
     matched_phrase: Mapped[str | None] = mapped_column(String(200))
+    # From the risk engine: emotional | medical (a RiskKind), and its evidence, one
+    # "rule: “matched words”" per rule, separated by "; ".
+    risk_kind: Mapped[str | None] = mapped_column(String(10))
+    risk_evidence: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -137,6 +144,11 @@ class ReviewItem(db.Model):
     @property
     def reason_label(self) -> str:
         return FLAG_REASONS.get(self.reason, (self.reason, 3))[0]
+
+    @property
+    def evidence_items(self) -> list[str]:
+        """The risk engine's evidence, one "rule: “words”" per entry."""
+        return [part for part in (self.risk_evidence or "").split("; ") if part]
 
 
 class Flag(db.Model):

@@ -109,6 +109,9 @@ class FlagReason(StrEnum):
     PERSONAL_INFO = "personal_info"
     SPAM = "spam"
     OTHER = "other"
+    # Raised by the risk engine only (never offered to members): signs of distress or a
+    # health worry in a published post, so a moderator checks in soon.
+    CHECK_IN = "check_in"
 
 
 class ReviewSource(StrEnum):
@@ -117,6 +120,14 @@ class ReviewSource(StrEnum):
     FLAGS = "flags"
     PRE_MODERATION = "pre_moderation"
     WATCHED_PHRASE = "watched_phrase"
+    SCREENING = "screening"  # the risk engine (forum.moderation.screening)
+
+
+class RiskKind(StrEnum):
+    """``review_items.risk_kind``: what kind of crisis or check-in the risk engine saw."""
+
+    EMOTIONAL = "emotional"
+    MEDICAL = "medical"
 
 
 class ReviewOutcome(StrEnum):

@@ -1,4 +1,5 @@
-"""``flask moderation ...``: escalation from cron, and the starting phrase list."""
+"""``flask moderation ...``: escalation from cron, the starting phrase list, and the
+crisis screener's evaluation on a labelled set."""
 
 from __future__ import annotations
 
@@ -31,3 +32,27 @@ def install_phrases_command():
     added = install_default_phrases()
     db.session.commit()
     click.echo(f"added={added}")
+
+
+@moderation_cli.command("screening-eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--misses", is_flag=True, help="Also list the items the screener got wrong.")
+def screening_eval_command(path, misses):
+    """Run the risk engine over a JSON-lines file of labelled posts
+    ({"text", "label": crisis|concern|none, "kind": emotional|medical|null}) and print a
+    confusion table; the last line is the summary the targets are checked against."""
+    from forum.moderation.screening.evaluate import evaluate, read_items
+
+    try:
+        result = evaluate(read_items(path))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    if misses:
+        for item, decision in result.misses:
+            click.echo(f"[{item['label']}/{item.get('kind')} -> {decision.decision}/"
+                       f"{decision.kind}] {item['text'][:120]}  || {decision.evidence_text}")
+        click.echo("")
+    for line in result.table():
+        click.echo(line)
+    click.echo(f"crisis kind right: {result.kinds['right']}, wrong: {result.kinds['wrong']}")
+    click.echo(result.summary())

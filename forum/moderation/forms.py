@@ -17,13 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forum.models.moderation import FLAG_REASONS
+from forum.models.moderation import FLAG_REASONS, SCREENER_ONLY_REASONS
 
 
 class FlagForm(FlaskForm):
     reason = RadioField(
         "Why are you flagging this post?",
-        choices={key: label for key, (label, _) in FLAG_REASONS.items()},
+        choices={key: label for key, (label, _) in FLAG_REASONS.items()
+                 if key not in SCREENER_ONLY_REASONS},
         validators=[InputRequired("Please choose a reason.")],
     )
     message = TextAreaField(

@@ -18,6 +18,7 @@ from forum.extensions import db
 from forum.models import Post, Thread, User
 from forum.models.moderation import (
     FLAG_REASONS,
+    SCREENER_ONLY_REASONS,
     Flag,
     ModerationNotice,
     ReviewItem,
@@ -83,19 +84,29 @@ def priority_of(reason: str, *, crisis: bool = False) -> int:
 
 
 def open_review_item(post: Post, *, source: str, reason: str, crisis: bool = False,
-                     matched_phrase: str | None = None) -> ReviewItem:
-    """The one open item for ``post``, created if needed and raised to the most urgent reason."""
+                     matched_phrase: str | None = None, risk_kind: str | None = None,
+                     evidence: str | None = None) -> ReviewItem:
+    """The one open item for ``post``, created if needed and raised to the most urgent reason.
+
+    ``risk_kind`` and ``evidence`` come from the risk engine (what it saw and why) and are
+    kept on the item for moderators, whichever reason ends up the most urgent.
+    """
     item = open_item_for(post)
     priority = priority_of(reason, crisis=crisis)
     if item is None:
         item = ReviewItem(post=post, category_id=post.thread.category_id, source=source,
                           reason=reason, priority=priority, is_crisis=crisis,
-                          matched_phrase=matched_phrase, status="open", created_at=utcnow())
+                          matched_phrase=matched_phrase, risk_kind=risk_kind,
+                          risk_evidence=evidence, status="open", created_at=utcnow())
         db.session.add(item)
-    elif priority < item.priority:
-        item.reason, item.priority = reason, priority
-        item.is_crisis = item.is_crisis or crisis
-        item.matched_phrase = matched_phrase or item.matched_phrase
+    else:
+        if priority < item.priority:
+            item.reason, item.priority = reason, priority
+            item.is_crisis = item.is_crisis or crisis
+            item.matched_phrase = matched_phrase or item.matched_phrase
+        if evidence:
+            item.risk_kind = risk_kind or item.risk_kind
+            item.risk_evidence = evidence
     db.session.flush()
     return item
 
@@ -103,7 +114,7 @@ def open_review_item(post: Post, *, source: str, reason: str, crisis: bool = Fal
 def flag_post(post: Post, *, reporter: User, reason: str, message: str,
               auto_hide_at: int) -> Flag:
     """Record a member's flag; ``auto_hide_at`` distinct open flags hide the post at once."""
-    if reason not in FLAG_REASONS:
+    if reason not in FLAG_REASONS or reason in SCREENER_ONLY_REASONS:
         raise ValueError(reason)
     exists = db.session.scalar(
         select(Flag.id).where(Flag.post_id == post.id, Flag.reporter_id == reporter.id)

@@ -52,7 +52,8 @@ def _follow_up(post: Post, screening: Screening) -> Submitted:
     item = None
     for review in screening.reviews:
         item = open_review_item(post, source=review.source, reason=review.reason,
-                                crisis=review.crisis, matched_phrase=review.phrase)
+                                crisis=review.crisis, matched_phrase=review.phrase,
+                                risk_kind=review.kind, evidence=review.evidence)
     if item is not None and item.is_crisis and item.alerted_at is None:
         alerts.alert_on_duty(item)
     return Submitted(post=post, held=post.status == "pending", crisis=screening.is_crisis)

@@ -9,9 +9,16 @@ import pytest
 from forum.auth.passwords import COMMON_MESSAGE, CONTEXT_MESSAGE
 from forum.extensions import db
 from forum.models import User
-from tests.auth.helpers import Page, assert_well_formed, field_error, path_of
-from tests.conftest import link_in
 from tests.factories import PASSWORD, make_user
+from tests.helpers import (
+    Page,
+    assert_well_formed,
+    field_error,
+    is_logged_in,
+    link_in,
+    login,
+    path_of,
+)
 
 NEW_PASSWORD = "tea with oat milk before the long walk"
 CHANGE_LINK = "/settings/email/confirm/"
@@ -47,14 +54,6 @@ def user_row(app, user_id: int) -> User:
         return user
 
 
-def is_logged_in(client) -> bool:
-    resp = client.get("/settings")
-    assert resp.status_code in (200, 302)
-    if resp.status_code == 302:
-        assert resp.headers["Location"].startswith("/auth/login")
-    return resp.status_code == 200
-
-
 def change_password(client, current=PASSWORD, new=NEW_PASSWORD):
     return client.post("/settings/password", data={"current_password": current,
                                                    "new_password": new})
@@ -74,16 +73,16 @@ def test_settings_needs_login(client):
         assert client.post(path).status_code == 302
 
 
-def test_settings_page_never_shows_hidden_fields_filled(client, auth, ann):
-    auth.login("ann@example.test")
+def test_settings_page_never_shows_hidden_fields_filled(client, ann):
+    login(client, "ann@example.test")
     page = Page(client.get("/settings").data)
     for name in ("current_password", "new_password", "password"):
         assert not page.inputs[name].get("value")
     assert page.inputs["new_password"]["autocomplete"] == "new-password"
 
 
-def test_profile_bio_is_saved(app, client, auth, ann):
-    auth.login("ann@example.test")
+def test_profile_bio_is_saved(app, client, ann):
+    login(client, "ann@example.test")
     resp = client.post("/settings/profile", data={"bio": "  Type 1 since 1998.  "})
     assert resp.status_code == 302
     assert user_row(app, ann).bio == "Type 1 since 1998."
@@ -91,9 +90,9 @@ def test_profile_bio_is_saved(app, client, auth, ann):
     assert user_row(app, ann).bio == "Type 1 since 1998."
 
 
-def test_profile_bio_drops_control_characters(app, client, auth, ann):
+def test_profile_bio_drops_control_characters(app, client, ann):
     # PostgreSQL refuses NUL in text: it must never reach the database.
-    auth.login("ann@example.test")
+    login(client, "ann@example.test")
     resp = client.post("/settings/profile", data={"bio": "Pump\x00 user\r\nCGM too\x1b"})
     assert resp.status_code == 302
     assert user_row(app, ann).bio == "Pump user\nCGM too"
@@ -101,8 +100,8 @@ def test_profile_bio_drops_control_characters(app, client, auth, ann):
 
 # --- password --------------------------------------------------------------------------
 
-def test_change_password_with_wrong_current_password_is_400(app, client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_change_password_with_wrong_current_password_is_400(app, client, ann, mailbox):
+    login(client, "ann@example.test")
     before = user_row(app, ann)
     resp = change_password(client, current="not my password at all")
     assert resp.status_code == 400
@@ -120,17 +119,17 @@ def test_change_password_with_wrong_current_password_is_400(app, client, auth, a
     ("AnnWalker2024", CONTEXT_MESSAGE),
     ("", "Please choose a password."),
 ])
-def test_change_password_enforces_the_policy(app, client, auth, ann, mailbox, new, message):
-    auth.login("ann@example.test")
+def test_change_password_enforces_the_policy(app, client, ann, mailbox, new, message):
+    login(client, "ann@example.test")
     resp = change_password(client, new=new)
     assert resp.status_code == 400
     assert message in field_error(resp, "new_password")
-    assert auth.login("ann@example.test").status_code == 302  # old password still works
+    assert login(client, "ann@example.test").status_code == 302  # old password still works
     assert mailbox.raw == []
 
 
-def test_change_password_logs_out_other_sessions_only(app, client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_change_password_logs_out_other_sessions_only(app, client, ann, mailbox):
+    login(client, "ann@example.test")
     phone = app.test_client()
     phone.post("/auth/login", data={"email": "ann@example.test", "password": PASSWORD})
     stolen = client.get_cookie("session").value
@@ -156,8 +155,8 @@ def test_change_password_logs_out_other_sessions_only(app, client, auth, ann, ma
                       ).status_code == 302
 
 
-def test_change_password_keeps_remember_me_but_kills_the_old_cookie(app, client, auth, ann):
-    auth.login("ann@example.test", remember=True)
+def test_change_password_keeps_remember_me_but_kills_the_old_cookie(app, client, ann):
+    login(client, "ann@example.test", remember=True)
     old_remember = client.get_cookie("remember_token").value
     change_password(client)
     new_remember = client.get_cookie("remember_token").value
@@ -168,16 +167,16 @@ def test_change_password_keeps_remember_me_but_kills_the_old_cookie(app, client,
         assert is_logged_in(browser) is expected
 
 
-def test_change_password_without_remember_sets_no_remember_cookie(client, auth, ann):
-    auth.login("ann@example.test")
+def test_change_password_without_remember_sets_no_remember_cookie(client, ann):
+    login(client, "ann@example.test")
     change_password(client)
     assert client.get_cookie("remember_token") is None
 
 
 # --- email -----------------------------------------------------------------------------
 
-def test_change_email_needs_the_current_password(app, client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_change_email_needs_the_current_password(app, client, ann, mailbox):
+    login(client, "ann@example.test")
     resp = change_email(client, "ann.new@example.test", password="not my password at all")
     assert resp.status_code == 400
     assert "not your current password" in field_error(resp, "password")
@@ -188,16 +187,16 @@ def test_change_email_needs_the_current_password(app, client, auth, ann, mailbox
 
 
 @pytest.mark.parametrize("address", ["not an address", "ñandu@example.test", "ann@", ""])
-def test_change_email_rejects_an_invalid_address(client, auth, ann, mailbox, address):
-    auth.login("ann@example.test")
+def test_change_email_rejects_an_invalid_address(client, ann, mailbox, address):
+    login(client, "ann@example.test")
     resp = change_email(client, address)
     assert resp.status_code == 400
     assert "email address" in field_error(resp, "email")
     assert mailbox.raw == []
 
 
-def test_change_email_happens_only_after_the_link_is_confirmed(app, client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_change_email_happens_only_after_the_link_is_confirmed(app, client, ann, mailbox):
+    login(client, "ann@example.test")
     phone = app.test_client()
     phone.post("/auth/login", data={"email": "ann@example.test", "password": PASSWORD})
     resp = change_email(client, "  Ann.New@Example.TEST ")
@@ -225,12 +224,12 @@ def test_change_email_happens_only_after_the_link_is_confirmed(app, client, auth
     assert row.email_confirmed_at is not None
     assert not is_logged_in(client)
     assert not is_logged_in(phone)
-    assert auth.login("ann@example.test").status_code == 401
-    assert auth.login("ANN.new@example.test").status_code == 302
+    assert login(client, "ann@example.test").status_code == 401
+    assert login(client, "ANN.new@example.test").status_code == 302
 
 
-def test_change_email_link_works_from_another_browser(app, client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_change_email_link_works_from_another_browser(app, client, ann, mailbox):
+    login(client, "ann@example.test")
     change_email(client, "ann.new@example.test")
     client.post("/auth/logout")  # logging out in between must not spoil the link
     link = link_in(mailbox.to("ann.new@example.test")[0], CHANGE_LINK)
@@ -239,8 +238,8 @@ def test_change_email_link_works_from_another_browser(app, client, auth, ann, ma
     assert user_row(app, ann).email == "ann.new@example.test"
 
 
-def test_change_email_link_is_single_use(app, client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_change_email_link_is_single_use(app, client, ann, mailbox):
+    login(client, "ann@example.test")
     change_email(client, "ann.new@example.test")
     link = link_in(mailbox.to("ann.new@example.test")[0], CHANGE_LINK)
     assert client.post(path_of(link)).status_code == 302
@@ -250,9 +249,9 @@ def test_change_email_link_is_single_use(app, client, auth, ann, mailbox):
 
 
 @pytest.mark.parametrize(("hours", "status"), [(47, 200), (48.1, 404)])
-def test_change_email_link_expires_after_48_hours(app, client, auth, ann, mailbox,
+def test_change_email_link_expires_after_48_hours(app, client, ann, mailbox,
                                                   frozen_clock, hours, status):
-    auth.login("ann@example.test")
+    login(client, "ann@example.test")
     change_email(client, "ann.new@example.test")
     link = link_in(mailbox.to("ann.new@example.test")[0], CHANGE_LINK)
     frozen_clock.advance(hours=hours)
@@ -262,8 +261,8 @@ def test_change_email_link_expires_after_48_hours(app, client, auth, ann, mailbo
     assert user_row(app, ann).email == expected
 
 
-def test_change_email_link_dies_when_the_password_changes(app, client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_change_email_link_dies_when_the_password_changes(app, client, ann, mailbox):
+    login(client, "ann@example.test")
     change_email(client, "ann.new@example.test")
     link = link_in(mailbox.to("ann.new@example.test")[0], CHANGE_LINK)
     change_password(client)
@@ -278,8 +277,8 @@ def _without_csrf_tokens(html: bytes) -> bytes:
     return masked
 
 
-def test_change_email_to_a_taken_address_reveals_nothing(app, client, auth, ann, bob, mailbox):
-    auth.login("ann@example.test")
+def test_change_email_to_a_taken_address_reveals_nothing(app, client, ann, bob, mailbox):
+    login(client, "ann@example.test")
     client.get("/")  # show the welcome message, so both settings pages start alike
     free = change_email(client, "nobody.yet@example.test")
     free_page = client.get("/settings")
@@ -297,14 +296,14 @@ def test_change_email_to_a_taken_address_reveals_nothing(app, client, auth, ann,
     assert user_row(app, bob).email == "bob@example.test"
 
 
-def test_change_email_to_own_address_sends_nothing(client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_change_email_to_own_address_sends_nothing(client, ann, mailbox):
+    login(client, "ann@example.test")
     assert change_email(client, "ANN@example.test").status_code == 302
     assert mailbox.raw == []
 
 
-def test_change_email_refused_if_address_was_taken_meanwhile(app, client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_change_email_refused_if_address_was_taken_meanwhile(app, client, ann, mailbox):
+    login(client, "ann@example.test")
     change_email(client, "popular@example.test")
     link = link_in(mailbox.to("popular@example.test")[0], CHANGE_LINK)
     with app.app_context():

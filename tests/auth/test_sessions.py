@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -12,7 +11,9 @@ from forum import clock, create_app
 from forum.extensions import db
 from forum.models import User
 from tests.factories import PASSWORD, make_user
+from tests.helpers import csrf_token_from, is_logged_in, login
 
+ANN = "ann@example.test"
 THIRTY_DAYS = timedelta(days=30)
 CSRF_ON = {"WTF_CSRF_ENABLED": True}
 
@@ -48,28 +49,6 @@ def lifetime(cookie) -> timedelta | None:
     return None
 
 
-def is_logged_in(client) -> bool:
-    resp = client.get("/settings")
-    if resp.status_code == 302:
-        assert resp.headers["Location"].startswith("/auth/login")
-        return False
-    assert resp.status_code == 200
-    return True
-
-
-def login(client, email="ann@example.test", remember=False, **kwargs):
-    data = {"email": email, "password": PASSWORD}
-    if remember:
-        data["remember"] = "y"
-    return client.post("/auth/login", data=data, **kwargs)
-
-
-def csrf_token_from(html: bytes) -> str:
-    match = re.search(rb'name="csrf_token"[^>]*?value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1).decode()
-
-
 # --- rotation --------------------------------------------------------------------------
 
 def test_login_drops_everything_planted_in_the_session(client, ann):
@@ -77,7 +56,7 @@ def test_login_drops_everything_planted_in_the_session(client, ann):
         sess["x"] = "attacker"
         sess["_fresh"] = False
         sess["login_at"] = 1
-    assert login(client).status_code == 302
+    assert login(client, ANN).status_code == 302
     with client.session_transaction() as sess:
         assert "x" not in sess
         assert "login_at" not in sess
@@ -99,7 +78,7 @@ def test_login_issues_a_new_csrf_token(client, ann):
 
 
 def test_session_cookie_holds_no_personal_data(app, client, ann):
-    login(client, remember=True)
+    login(client, ANN, remember=True)
     client.get("/settings")
     value = client.get_cookie("session").value
     data = app.session_interface.get_signing_serializer(app).loads(value)
@@ -130,7 +109,7 @@ def test_planted_current_user_id_is_accepted(client, ann):
 # --- logout ----------------------------------------------------------------------------
 
 def test_logout_is_post_only(client, ann):
-    login(client)
+    login(client, ANN)
     resp = client.get("/auth/logout")
     assert resp.status_code == 405
     assert "POST" in resp.headers["Allow"] and "GET" not in resp.headers["Allow"]
@@ -150,7 +129,7 @@ def test_logout_without_csrf_token_is_refused(client, ann):
 
 
 def test_logout_redirects_home_and_logs_out(client, ann):
-    login(client)
+    login(client, ANN)
     resp = client.post("/auth/logout")
     assert resp.status_code == 302
     assert resp.headers["Location"] == "/"
@@ -162,7 +141,7 @@ def test_logout_when_not_logged_in_is_harmless(client):
 
 
 def test_logout_kills_a_copied_session_cookie(app, client, ann):
-    login(client)
+    login(client, ANN)
     stolen = client.get_cookie("session").value
     thief = app.test_client()
     thief.set_cookie("session", stolen)
@@ -176,7 +155,7 @@ def test_logout_kills_a_copied_session_cookie(app, client, ann):
 
 
 def test_logout_kills_a_copied_remember_cookie(app, client, ann):
-    login(client, remember=True)
+    login(client, ANN, remember=True)
     stolen = client.get_cookie("remember_token").value
     before = app.test_client()
     before.set_cookie("remember_token", stolen)
@@ -191,9 +170,9 @@ def test_logout_kills_a_copied_remember_cookie(app, client, ann):
 
 
 def test_logout_on_one_device_logs_out_the_others(app, client, ann):
-    login(client)
+    login(client, ANN)
     phone = app.test_client()
-    login(phone)
+    login(phone, ANN)
     phone.post("/auth/logout")
     assert not is_logged_in(client)
 
@@ -201,7 +180,7 @@ def test_logout_on_one_device_logs_out_the_others(app, client, ann):
 # --- cookie flags and lifetimes ----------------------------------------------------------
 
 def test_login_with_remember_sets_safe_cookies(client, ann):
-    cookies = set_cookies(login(client, remember=True))
+    cookies = set_cookies(login(client, ANN, remember=True))
     session, remember = cookies["session"], cookies["remember_token"]
     for cookie in (session, remember):
         assert cookie.get("httponly") is True
@@ -212,7 +191,7 @@ def test_login_with_remember_sets_safe_cookies(client, ann):
 
 
 def test_login_without_remember_sets_a_browser_session_cookie(client, ann):
-    cookies = set_cookies(login(client))
+    cookies = set_cookies(login(client, ANN))
     assert "remember_token" not in cookies
     session = cookies["session"]
     assert session.get("httponly") is True and session.get("samesite") == "Lax"
@@ -220,7 +199,7 @@ def test_login_without_remember_sets_a_browser_session_cookie(client, ann):
 
 
 def test_session_ends_30_days_after_login_even_when_active(client, ann, frozen_clock):
-    login(client)
+    login(client, ANN)
     for _ in range(29):
         frozen_clock.advance(days=1)
         assert is_logged_in(client)
@@ -230,7 +209,7 @@ def test_session_ends_30_days_after_login_even_when_active(client, ann, frozen_c
 
 
 def test_remembered_session_also_ends_after_30_days(client, ann, frozen_clock):
-    login(client, remember=True)
+    login(client, ANN, remember=True)
     frozen_clock.advance(days=29)
     assert is_logged_in(client)
     frozen_clock.advance(days=1, minutes=1)
@@ -242,7 +221,7 @@ def test_remembered_session_also_ends_after_30_days(client, ann, frozen_clock):
 
 
 def test_copied_remember_cookie_stops_working_after_30_days(app, client, ann, frozen_clock):
-    login(client, remember=True)
+    login(client, ANN, remember=True)
     copied = client.get_cookie("remember_token").value
     frozen_clock.advance(days=31)
     browser = app.test_client()
@@ -251,7 +230,7 @@ def test_copied_remember_cookie_stops_working_after_30_days(app, client, ann, fr
 
 
 def test_remember_cookie_restores_a_closed_browser_session(app, client, ann):
-    login(client, remember=True)
+    login(client, ANN, remember=True)
     browser = app.test_client()
     browser.set_cookie("remember_token", client.get_cookie("remember_token").value)
     assert is_logged_in(browser)
@@ -312,7 +291,7 @@ def test_production_refuses_to_start_without_server_name(tmp_path, server_name):
 
 
 def test_session_version_bumps_on_logout(app, client, ann):
-    login(client)
+    login(client, ANN)
     client.post("/auth/logout")
     with app.app_context():
         assert db.session.get(User, ann).session_version == 2

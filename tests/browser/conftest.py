@@ -3,16 +3,18 @@
 The live server is module-scoped: one app, one database and one seeded set of
 categories, members and threads per test module, served by Werkzeug in a daemon
 thread. Playwright's sync API stays in the test thread. ``FORUM_TEST_DB=postgresql``
-serves from the session's PostgreSQL database (schema rebuilt per module); the default
-is a SQLite file in a temporary directory. Screenshots go to
+serves from the session's PostgreSQL database (emptied per module); the default is a
+copy of the session's SQLite template in a temporary directory. Screenshots go to
 ``test-artifacts/screenshots/`` under the repository root (git-ignored).
+
+Every test here is marked ``browser`` and ``slow`` (tests/conftest.py). Log in with
+``tests.helpers.browser_login``; ``tests.helpers.check_page`` runs axe.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +33,8 @@ from tests.factories import (
     make_thread,
     make_user,
 )
+from tests.helpers import IN_CI, ROOT, VIEWPORT, free_port
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -43,15 +45,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 900}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+SCREENSHOT_DIR = ROOT / "test-artifacts" / "screenshots"
 
 
 # --- the browser ---------------------------------------------------------------------
@@ -174,24 +168,24 @@ def _seed() -> dict:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, database_url, smtp_server):
+def live_server(tmp_path_factory, test_database, smtp_server):
     """The forum with CSRF on, served on 127.0.0.1:<free port> for one test module."""
     tmp = tmp_path_factory.mktemp("live")
-    port = _free_port()
+    port = free_port()
     app = create_app("testing", {
-        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp / 'forum.db'}",
+        "SQLALCHEMY_DATABASE_URI": test_database.url(tmp),
         "WTF_CSRF_ENABLED": True,  # real forms in a real browser
         "SERVER_NAME": None,
         "LOCAL_SERVER_NAME": f"127.0.0.1:{port}",  # emailed links point at this server
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server[0].port,
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
+        "SEARCH_INDEX_DIR": test_database.search_index(tmp),
         "CRISIS_CONTACTS": [("Emergency services", "call 999 or 112"),
                             ("Example helpline", "01632 960000, weekdays 9am to 6pm")],
     })
     with app.app_context():
-        db.drop_all()  # PostgreSQL: whatever an earlier test left behind
-        db.create_all()
+        test_database.empty(app)  # PostgreSQL: whatever an earlier test left behind
         seed = _seed()
         db.session.remove()
 
@@ -205,24 +199,5 @@ def live_server(tmp_path_factory, database_url, smtp_server):
         server.server_close()
         thread.join(timeout=5)
         with app.app_context():
-            db.session.remove()  # tables stay: the unit tests' app fixture empties them
+            db.session.remove()  # rows stay: the unit tests' app fixture empties the tables
             db.engine.dispose()
-
-
-# --- helpers shared by the browser tests ---------------------------------------------
-
-def log_in(page, live_server, email: str, password: str = PASSWORD) -> None:
-    """Log in through the real form and wait for the welcome message."""
-    page.goto(live_server("/auth/login"))
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.locator("main").get_by_role("button", name="Log in").click()
-    page.get_by_text("Welcome back").wait_for()
-
-
-@pytest.fixture
-def login(live_server):
-    def do(page, email: str, password: str = PASSWORD) -> None:
-        log_in(page, live_server, email, password)
-
-    return do

@@ -7,41 +7,10 @@ A failure lists each violation's id, impact, help text and the offending nodes.
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-pytestmark = pytest.mark.browser
+from tests.helpers import VIEWPORT, browser_login, check_page
 
-AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
-    # WCAG 2.5.3 Label in Name (level A): axe tags this rule "experimental", so the tag
-    # list above leaves it out; switched on by name. It caught the post permalinks.
-    "rules": {"label-content-name-mismatch": {"enabled": True}},
-    "resultTypes": ["violations"],
-}
 SCHEMES = ["light", "dark"]
-VIEWPORT = {"width": 1280, "height": 900}
-_axe = Axe()
-
-
-def _report(violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}  [{v['helpUrl']}]")
-        for node in v["nodes"]:
-            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:160]}")
-            summary = (node.get("failureSummary") or "").replace("\n", " ")
-            if summary:
-                lines.append(f"       {summary[:300]}")
-    return "\n".join(lines)
-
-
-def check_page(page, name: str, screenshot) -> None:
-    """Run axe on what ``page`` shows now; screenshot it; fail with a readable report."""
-    page.wait_for_load_state("load")
-    screenshot(page, f"a11y-{name}")
-    results = _axe.run(page, options=AXE_OPTIONS)
-    violations = results.response["violations"]
-    assert not violations, f"{name}: {len(violations)} axe violation(s):\n{_report(violations)}"
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +18,8 @@ def member_state(browser, live_server):
     """Cookies of a logged-in member (Sam), so member pages need no login per test."""
     ctx = browser.new_context(viewport=VIEWPORT)
     page = ctx.new_page()
-    page.goto(live_server("/auth/login"))
-    page.get_by_label("Email address").fill(live_server.seed["sam_email"])
-    page.get_by_label("Password", exact=True).fill(live_server.seed["password"])
-    page.locator("main").get_by_role("button", name="Log in").click()
-    page.get_by_text("Welcome back").wait_for()
+    browser_login(page, live_server.url, live_server.seed["sam_email"],
+                  live_server.seed["password"])
     state = ctx.storage_state()
     ctx.close()
     return state

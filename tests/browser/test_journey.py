@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import link_in
-
-pytestmark = pytest.mark.browser
+from tests.helpers import browser_login, link_in, wait_for_mail
 
 XSS_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "xss"
 NEWCOMER = {"email": "newcomer@example.test", "name": "Night Owl",
             "password": "blue kettle on a quiet morning"}
 
 
-def _wait_for_mail(mailbox, address: str, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        messages = mailbox.to(address)
-        if messages:
-            return messages[-1]
-        time.sleep(0.05)
-    raise AssertionError(f"no email to {address} within {timeout}s")
-
-
 def _header(page):
     return page.get_by_role("navigation", name="Main")
 
 
-def test_newcomer_joins_posts_replies_reacts_and_logs_out(page, live_server, mailbox, login,
+def test_newcomer_joins_posts_replies_reacts_and_logs_out(page, live_server, mailbox,
                                                          screenshot):
     seed = live_server.seed
 
@@ -54,7 +40,7 @@ def test_newcomer_joins_posts_replies_reacts_and_logs_out(page, live_server, mai
     screenshot(page, "journey-03-check-email")
 
     # Confirm the address from the link the SMTP server received
-    message = _wait_for_mail(mailbox, NEWCOMER["email"])
+    message = wait_for_mail(mailbox, NEWCOMER["email"])
     link = link_in(message, "/auth/confirm/")
     assert link.startswith(live_server.url), link  # SERVER_NAME unset: the request's host
     page.goto(link)
@@ -63,7 +49,7 @@ def test_newcomer_joins_posts_replies_reacts_and_logs_out(page, live_server, mai
     expect(page.get_by_text("your email address is confirmed")).to_be_visible()
 
     # Log in through the form
-    login(page, NEWCOMER["email"], NEWCOMER["password"])
+    browser_login(page, live_server.url, NEWCOMER["email"], NEWCOMER["password"])
     expect(_header(page).get_by_role("link", name=NEWCOMER["name"])).to_be_visible()
 
     # Open a category and start a thread
@@ -158,7 +144,7 @@ def _corpus_vectors(limit: int = 40) -> list[str]:
     return [v[:1000] for v in picked][:limit]
 
 
-def test_hostile_post_bodies_never_run_script(page, live_server, login, screenshot):
+def test_hostile_post_bodies_never_run_script(page, live_server, screenshot):
     dialogs: list[str] = []
     csp_errors: list[str] = []
 
@@ -170,7 +156,7 @@ def test_hostile_post_bodies_never_run_script(page, live_server, login, screensh
     page.on("console", lambda msg: csp_errors.append(msg.text)
             if "Content Security Policy" in msg.text else None)
 
-    login(page, live_server.seed["sam_email"])
+    browser_login(page, live_server.url, live_server.seed["sam_email"])
     page.goto(live_server(f"/c/{live_server.seed['category_slug']}"))
     page.get_by_role("link", name="Start a thread").click()
     page.get_by_label("Title").fill('<img src=x onerror=alert("title")> hostile title')

@@ -10,11 +10,9 @@ form. Screenshots: test-artifacts/screenshots/moderation-*.png and a11y-mod-*.pn
 from __future__ import annotations
 
 import re
-import time
 from types import SimpleNamespace
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -22,31 +20,11 @@ from forum.extensions import db
 from forum.models import Category, Post, ReviewItem, Thread, User, WatchedPhrase
 from forum.moderation.phrases import install_default_phrases
 from forum.moderation.services import flag_post
-from tests.factories import make_user
-from tests.moderation.helpers import make_moderator
+from tests.factories import make_moderator, make_user
+from tests.helpers import VIEWPORT, browser_login, check_page, wait_for_mail
 
-pytestmark = pytest.mark.browser
-
-AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
-    "rules": {"label-content-name-mismatch": {"enabled": True}},
-    "resultTypes": ["violations"],
-}
-VIEWPORT = {"width": 1280, "height": 900}
 MOD_EMAIL, ADMIN_EMAIL = "mod@example.test", "staff@example.test"
 CRISIS = "Sorry to jump in. I can\u2019t bring my low up, 2.4 and shaking, home alone tonight."
-_axe = Axe()
-
-
-def _check_axe(page, name: str, screenshot) -> None:
-    page.wait_for_load_state("load")
-    screenshot(page, f"a11y-mod-{name}")
-    violations = _axe.run(page, options=AXE_OPTIONS).response["violations"]
-    report = "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(
-            f"    at {', '.join(map(str, n['target']))}: {n['html'][:160]}" for n in v["nodes"])
-        for v in violations)
-    assert not violations, f"{name}: {len(violations)} axe violation(s):\n{report}"
 
 
 @pytest.fixture(scope="module")
@@ -76,21 +54,12 @@ def mod_site(live_server):
     return site
 
 
-def _wait_for_mail(mailbox, address: str, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if mailbox.to(address):
-            return mailbox.to(address)[-1]
-        time.sleep(0.05)
-    raise AssertionError(f"no email to {address} within {timeout}s")
-
-
 def test_moderator_handles_a_crisis_post_from_the_queue(browser, page, live_server, mod_site,
-                                                       login, mailbox, screenshot):
+                                                       mailbox, screenshot):
     seed = live_server.seed
 
     # A member posts a crisis reply and sees the supportive page, not an error.
-    login(page, seed["alex_email"])
+    browser_login(page, live_server.url, seed["alex_email"])
     page.goto(live_server(f"/t/{seed['thread_id']}"))
     page.get_by_label("Your reply").fill(CRISIS)
     page.get_by_role("button", name="Post reply").click()
@@ -99,10 +68,10 @@ def test_moderator_handles_a_crisis_post_from_the_queue(browser, page, live_serv
     expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
     assert re.search(r"/support/\d+$", page.url)
     screenshot(page, "moderation-01-supportive-page")
-    _check_axe(page, "support", screenshot)
+    check_page(page, "mod-support", screenshot)
 
     # The on-duty moderator is alerted with a link and without the post's text.
-    alert = _wait_for_mail(mailbox, MOD_EMAIL)
+    alert = wait_for_mail(mailbox, MOD_EMAIL)
     body = alert.get_body(preferencelist=("plain",)).get_content()
     assert "/mod/items/" in body and "shaking" not in body and "low up" not in body
 
@@ -110,7 +79,7 @@ def test_moderator_handles_a_crisis_post_from_the_queue(browser, page, live_serv
     ctx = browser.new_context(viewport=VIEWPORT)
     mod_page = ctx.new_page()
     try:
-        login(mod_page, MOD_EMAIL)
+        browser_login(mod_page, live_server.url, MOD_EMAIL)
         mod_page.get_by_role("navigation", name="Main").get_by_role(
             "link", name="Review queue").click()
         expect(mod_page.get_by_role("heading", level=1)).to_have_text("Review queue")
@@ -119,14 +88,16 @@ def test_moderator_handles_a_crisis_post_from_the_queue(browser, page, live_serv
         expect(crisis_row).to_contain_text("Night-time hypos after exercise")
         expect(mod_page.locator("tbody tr")).to_have_count(1)  # food isn't Priya's
         screenshot(mod_page, "moderation-02-queue")
-        _check_axe(mod_page, "queue", screenshot)
+        check_page(mod_page, "mod-queue", screenshot)
 
         crisis_row.get_by_role("link").click()
         expect(mod_page.get_by_role("heading", level=1)).to_contain_text("Crisis")
         expect(mod_page.locator(".post-focus")).to_contain_text("shaking")
-        expect(mod_page.get_by_text("cant bring my low up")).to_be_visible()  # matched phrase
+        # The matched phrase, and the screener's evidence naming the words it read.
+        expect(mod_page.get_by_text("cant bring my low up").first).to_be_visible()
+        expect(mod_page.get_by_text("low_stuck: “cant bring my low up”")).to_be_visible()
         assert mod_page.url.rstrip("/").endswith(body.split("/mod/items/")[1].split()[0])
-        _check_axe(mod_page, "item", screenshot)
+        check_page(mod_page, "mod-item", screenshot)
 
         # Claim it, then approve it with a note.
         mod_page.get_by_role("button", name="Claim this item").click()
@@ -142,7 +113,7 @@ def test_moderator_handles_a_crisis_post_from_the_queue(browser, page, live_serv
         expect(mod_page.get_by_text("Nothing here. Thank you")).to_be_visible()
         expect(mod_page.locator("tbody tr")).to_have_count(0)
         screenshot(mod_page, "moderation-05-queue-empty")
-        _check_axe(mod_page, "queue-empty", screenshot)
+        check_page(mod_page, "mod-queue-empty", screenshot)
 
         # The resolved item shows who did what and when.
         mod_page.get_by_label("Status").select_option("resolved")
@@ -153,7 +124,7 @@ def test_moderator_handles_a_crisis_post_from_the_queue(browser, page, live_serv
             "link", name="Audit log").click()
         expect(mod_page.locator("tbody")).to_contain_text("approve")
         expect(mod_page.locator("tbody")).to_contain_text("claim")
-        _check_axe(mod_page, "audit", screenshot)
+        check_page(mod_page, "mod-audit", screenshot)
     finally:
         ctx.close()
 
@@ -174,11 +145,7 @@ def test_moderator_handles_a_crisis_post_from_the_queue(browser, page, live_serv
 def admin_tab(browser, live_server, mod_site):
     ctx = browser.new_context(viewport=VIEWPORT)
     tab = ctx.new_page()
-    tab.goto(live_server("/auth/login"))
-    tab.get_by_label("Email address").fill(ADMIN_EMAIL)
-    tab.get_by_label("Password", exact=True).fill(live_server.seed["password"])
-    tab.locator("main").get_by_role("button", name="Log in").click()
-    tab.get_by_text("Welcome back").wait_for()
+    browser_login(tab, live_server.url, ADMIN_EMAIL, live_server.seed["password"])
     yield tab
     ctx.close()
 
@@ -203,7 +170,7 @@ def test_admin_pages_have_no_axe_violations(admin_tab, live_server, mod_site, sc
     response = admin_tab.goto(live_server(path.format(**vars(mod_site))))
     assert response.status == 200
     expect(admin_tab.get_by_role("heading", level=1)).to_be_visible()
-    _check_axe(admin_tab, f"{name}-{scheme}", screenshot)
+    check_page(admin_tab, f"mod-{name}-{scheme}", screenshot)
 
 
 def test_admin_form_errors_have_no_axe_violations(admin_tab, live_server, mod_site, screenshot):
@@ -211,28 +178,28 @@ def test_admin_form_errors_have_no_axe_violations(admin_tab, live_server, mod_si
     admin_tab.goto(live_server(f"/admin/people/{mod_site.mod_id}"))
     admin_tab.get_by_role("button", name="Record training").click()
     expect(admin_tab.get_by_role("alert")).to_be_visible()
-    _check_axe(admin_tab, "admin-person-errors", screenshot)
+    check_page(admin_tab, "mod-admin-person-errors", screenshot)
     admin_tab.goto(live_server("/admin/phrases"))
     admin_tab.get_by_role("button", name="Add phrase").click()
     expect(admin_tab.get_by_role("alert")).to_be_visible()
-    _check_axe(admin_tab, "admin-phrases-errors", screenshot)
+    check_page(admin_tab, "mod-admin-phrases-errors", screenshot)
     admin_tab.goto(live_server(f"/mod/items/{mod_site.food_item_id}"))
     admin_tab.locator("summary", has_text="Hide the post").click()
     admin_tab.get_by_role("button", name="Hide the post").click()
     expect(admin_tab.get_by_text("Please give a reason.")).to_be_visible()
-    _check_axe(admin_tab, "admin-item-errors", screenshot)
+    check_page(admin_tab, "mod-admin-item-errors", screenshot)
 
 
-def test_flag_form_has_no_axe_violations(page, live_server, mod_site, login, screenshot):
-    login(page, live_server.seed["alex_email"])
+def test_flag_form_has_no_axe_violations(page, live_server, mod_site, screenshot):
+    browser_login(page, live_server.url, live_server.seed["alex_email"])
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         page.goto(live_server(f"/t/{live_server.seed['thread_id']}"))
         page.get_by_role("link", name=re.compile("^Flag this post by Sam Pumps")).first.click()
         expect(page.get_by_role("heading", level=1)).to_have_text(
             "Flag a post for the moderators")
-        _check_axe(page, f"flag-{scheme}", screenshot)
+        check_page(page, f"mod-flag-{scheme}", screenshot)
         page.get_by_role("radio", name="Something else").check()
         page.get_by_role("button", name="Send to a moderator").click()
         expect(page.get_by_text("Please tell the moderators what is wrong.")).to_be_visible()
-        _check_axe(page, f"flag-errors-{scheme}", screenshot)
+        check_page(page, f"mod-flag-errors-{scheme}", screenshot)

@@ -8,9 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_accessibility import check_page
-
-pytestmark = pytest.mark.browser
+from tests.helpers import check_page
 
 
 def test_search_from_the_header_and_follow_a_result(page, live_server, screenshot):

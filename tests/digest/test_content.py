@@ -9,17 +9,17 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Category, DigestDelivery, DigestFeature, Post, Thread, User
-from tests.conftest import body_text
-from tests.digest.conftest import (
+from tests.factories import make_post
+from tests.helpers import (
     BEFORE_PERIOD,
     IN_PERIOD,
     PERIOD,
+    body_text,
     new_thread,
     send,
     subscribe_email,
     summary_of,
 )
-from tests.factories import make_post
 
 
 def _digest(mailbox, address: str) -> str:
@@ -274,7 +274,7 @@ def test_hidden_after_the_run_started_is_left_out_at_send_time(app, runner, worl
 
 
 def test_a_subscriber_who_subscribed_after_the_week_ended_waits(app, runner, world, mailbox):
-    from tests.digest.conftest import SEND_TIME
+    from tests.helpers import SEND_TIME
 
     with app.app_context():
         subscribe_email("late@example.test", since=SEND_TIME - timedelta(minutes=30))

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import DigestDelivery, Thread
-from tests.conftest import body_text
-from tests.digest.conftest import SEND_TIME, new_thread, parse_strict, send, summary_of
+from tests.helpers import SEND_TIME, body_text, new_thread, parse_strict, send, summary_of
 
 
 def _raw_for(mailbox, address: str) -> bytes:
@@ -129,20 +128,20 @@ def test_excerpt_is_plain_text_cut_on_a_word(app, runner, world, mailbox):
     assert "Bold and &lt;b&gt;tags&lt;/b&gt; then" in html
 
 
-def test_one_connection_for_all_messages(app, runner, world, scripted):
+def test_one_connection_for_all_messages(app, runner, world, mailbox):
     result = send(runner)
     assert summary_of(result.output)["sent"] == "3"
-    assert len(scripted.raw) == 3
-    assert len(set(scripted.peers)) == 1
+    assert len(mailbox.raw) == 3
+    assert len(set(mailbox.peers)) == 1
 
 
-def test_a_dropped_connection_is_reopened(app, runner, world, scripted):
-    scripted.data["mod@example.test"] = ["421 4.3.2 Service shutting down"]
+def test_a_dropped_connection_is_reopened(app, runner, world, mailbox):
+    mailbox.data["mod@example.test"] = ["421 4.3.2 Service shutting down"]
     result = send(runner)
     assert summary_of(result.output)["sent"] == "3", result.output
-    assert sorted(m["To"] for m in scripted.messages) == \
+    assert sorted(m["To"] for m in mailbox.messages) == \
         ["guest@example.test", "mod@example.test", "reader@example.test"]
-    assert len(set(scripted.peers)) == 2
+    assert len(set(mailbox.peers)) == 2
 
 
 def test_outbox_transport_writes_the_same_message(app, runner, world, tmp_path):

@@ -7,23 +7,20 @@ Subprocesses use the real clock, so the content sits in a week that has really e
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import threading
 from collections import Counter
-from dataclasses import dataclass, field
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from forum.digest.ledger import CLAIM_BATCH
 from forum.extensions import db
 from forum.models import DigestDelivery
-from tests.conftest import TEST_DB, Mailbox, free_port
-from tests.digest.conftest import cli_env, past_period_key, start_cli, subscribe_email
 from tests.factories import make_category, make_thread, make_user
+from tests.helpers import TEST_DB, cli_env, past_period_key, start_cli, subscribe_email
+
+pytestmark = pytest.mark.slow  # subprocesses
 
 SUBSCRIBERS = 40
 
@@ -49,56 +46,12 @@ def _forum(app, count: int) -> str:
     return key
 
 
-@dataclass
-class Holding(Mailbox):
-    """Delivers normally, but the ``hold_at``-th message is received and then held
-    without an answer until ``release`` is set: the sender is killed meanwhile."""
-
-    hold_at: int = 0
-    held: threading.Event = field(default_factory=threading.Event)
-    release: asyncio.Event | None = None
-    loop: asyncio.AbstractEventLoop | None = None
-    sessions: set = field(default_factory=set)
-    delay: float = 0.0
-    wait_for_sessions: int = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.sessions.add(session.peer)
-        for _ in range(self.wait_for_sessions * 500):  # until every sender has connected
-            if len(self.sessions) >= self.wait_for_sessions:
-                break
-            await asyncio.sleep(0.01)
-        reply = await super().handle_DATA(server, session, envelope)
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.hold_at and len(self.received) == self.hold_at:
-            self.loop = asyncio.get_running_loop()
-            self.release = asyncio.Event()
-            self.held.set()
-            await self.release.wait()
-        return reply
-
-    def let_go(self) -> None:
-        if self.loop is not None and self.release is not None:
-            self.loop.call_soon_threadsafe(self.release.set)
-
-
-@pytest.fixture
-def holding_server():
-    handler = Holding()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    handler.let_go()
-    controller.stop()
-
-
 def _recipients(handler) -> Counter:
     return Counter(str(message["To"]) for message in handler.messages)
 
 
-def test_sigkill_mid_run_then_resume(app, tmp_path, holding_server, fixed_clock):
-    controller, handler = holding_server
+def test_sigkill_mid_run_then_resume(app, tmp_path, smtp_server, mailbox, fixed_clock):
+    controller, handler = smtp_server[0], mailbox
     key = _forum(app, SUBSCRIBERS)
     handler.hold_at = 15  # the 15th message is received but never acknowledged
     env = cli_env(app, tmp_path, controller.port)
@@ -138,8 +91,8 @@ def test_sigkill_mid_run_then_resume(app, tmp_path, holding_server, fixed_clock)
 
 @pytest.mark.skipif(TEST_DB != "postgresql", reason="two machines share PostgreSQL, not SQLite")
 def test_two_senders_at_once_on_postgresql_mail_each_subscriber_once(
-        app, tmp_path, holding_server, fixed_clock):
-    controller, handler = holding_server
+        app, tmp_path, smtp_server, mailbox, fixed_clock):
+    controller, handler = smtp_server[0], mailbox
     key = _forum(app, SUBSCRIBERS * 2)
     handler.delay = 0.005
     handler.wait_for_sessions = 2  # the first message waits until both runs are connected

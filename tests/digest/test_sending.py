@@ -12,10 +12,11 @@ from sqlalchemy import select
 from forum import clock
 from forum.extensions import db
 from forum.models import DigestDelivery, DigestSubscription
-from tests.conftest import TEST_DB, free_port
-from tests.digest.conftest import (
+from tests.helpers import (
     PERIOD,
     SEND_TIME,
+    TEST_DB,
+    free_port,
     new_thread,
     send,
     subscribe_email,
@@ -81,8 +82,8 @@ def test_dry_run_counts_what_a_run_would_do(app, runner, world, mailbox):
     member whose address is unconfirmed is never counted, and a finished week is 0."""
     from forum.digest.schedule import Schedule, period_for_key
     from forum.digest.sending import pending_count
-    from tests.digest.conftest import subscribe_member
     from tests.factories import make_user
+    from tests.helpers import subscribe_member
 
     with app.app_context():
         subscribe_member(make_user(email="unconfirmed@example.test", confirmed=False))
@@ -104,20 +105,20 @@ def test_limit_handles_at_most_n(app, runner, world, mailbox):
     assert sorted(_received(mailbox).values()) == [1, 1, 1]
 
 
-def test_transient_451_is_retried_in_the_run(app, runner, world, scripted):
-    scripted.rcpt["guest@example.test"] = ["451 4.7.1 Greylisted, try again"]
-    scripted.data["reader@example.test"] = ["452 4.2.2 Mailbox full", "451 4.3.0 Try later"]
+def test_transient_451_is_retried_in_the_run(app, runner, world, mailbox):
+    mailbox.rcpt["guest@example.test"] = ["451 4.7.1 Greylisted, try again"]
+    mailbox.data["reader@example.test"] = ["452 4.2.2 Mailbox full", "451 4.3.0 Try later"]
     result = send(runner)
     assert summary_of(result.output).items() >= {"sent": "3", "deferred": "0"}.items()
-    assert _received(scripted) == Counter({"guest@example.test": 1, "reader@example.test": 1,
+    assert _received(mailbox) == Counter({"guest@example.test": 1, "reader@example.test": 1,
                                            "mod@example.test": 1})
     rows = _deliveries(app)
     assert rows["guest@example.test"][:3] == ("sent", 2, 250)
     assert rows[f"user{world.ids['reader']}"][:2] == ("sent", 3)
 
 
-def test_persistent_4xx_is_deferred_to_a_later_run(app, runner, world, scripted):
-    scripted.rcpt["guest@example.test"] = ["451 4.7.1 Try again later"] * 3
+def test_persistent_4xx_is_deferred_to_a_later_run(app, runner, world, mailbox):
+    mailbox.rcpt["guest@example.test"] = ["451 4.7.1 Try again later"] * 3
     result = send(runner)
     assert summary_of(result.output).items() >= {"sent": "2", "deferred": "1"}.items()
     status, attempts, code, reply = _deliveries(app)["guest@example.test"]
@@ -128,14 +129,14 @@ def test_persistent_4xx_is_deferred_to_a_later_run(app, runner, world, scripted)
     clock.freeze(SEND_TIME + timedelta(minutes=15))
     later = runner.invoke(args=["digest", "run-due"])
     assert summary_of(later.output)["sent"] == "1"
-    assert _received(scripted)["guest@example.test"] == 1
+    assert _received(mailbox)["guest@example.test"] == 1
     assert _deliveries(app)["guest@example.test"][:2] == ("sent", 4)
 
 
-def test_permanent_550_is_recorded_and_three_in_a_row_suppress(app, runner, world, scripted):
+def test_permanent_550_is_recorded_and_three_in_a_row_suppress(app, runner, world, mailbox):
     reject = "550 5.1.1 No such user here"
     for week in range(4):
-        scripted.rcpt["guest@example.test"] = [reject]
+        mailbox.rcpt["guest@example.test"] = [reject]
         period_end = SEND_TIME + timedelta(days=7 * week)
         new_thread(app, category_id=world.general_id, title=f"News of week {week}",
                    at=period_end - timedelta(days=2))
@@ -158,10 +159,10 @@ def test_permanent_550_is_recorded_and_three_in_a_row_suppress(app, runner, worl
             .order_by(DigestDelivery.period)).all()
         assert [(r.status, r.smtp_code) for r in rows] == [("failed", 550)] * 3
         assert rows[0].smtp_reply == "5.1.1 No such user here"
-    assert _received(scripted)["guest@example.test"] == 0
+    assert _received(mailbox)["guest@example.test"] == 0
 
 
-def test_a_success_resets_the_failure_count(app, runner, world, scripted):
+def test_a_success_resets_the_failure_count(app, runner, world, mailbox):
     with app.app_context():
         db.session.get(DigestSubscription, world.subs["guest"]).consecutive_failures = 2
         db.session.commit()
@@ -171,8 +172,8 @@ def test_a_success_resets_the_failure_count(app, runner, world, scripted):
         assert (subscription.status, subscription.consecutive_failures) == ("confirmed", 0)
 
 
-def test_550_on_data_counts_too(app, runner, world, scripted):
-    scripted.data["reader@example.test"] = ["554 5.7.1 Message rejected"]
+def test_550_on_data_counts_too(app, runner, world, mailbox):
+    mailbox.data["reader@example.test"] = ["554 5.7.1 Message rejected"]
     result = send(runner)
     assert summary_of(result.output).items() >= {"sent": "2", "failed": "1"}.items()
     assert _deliveries(app)[f"user{world.ids['reader']}"][:3] == ("failed", 1, 554)
@@ -283,7 +284,7 @@ def test_the_ledger_connection_keeps_its_settings_to_itself(app, world):
         assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
 
 
-def test_a_retry_after_a_pause_sees_what_changed_during_it(app, world, scripted):
+def test_a_retry_after_a_pause_sees_what_changed_during_it(app, world, mailbox):
     """While the run waits to retry a 451, a moderator locks the thread: the retried
     digest is composed from the database as it is after the pause (then nothing is new
     for that subscriber, so nothing is sent to them)."""
@@ -293,7 +294,7 @@ def test_a_retry_after_a_pause_sees_what_changed_during_it(app, world, scripted)
     from forum.digest.schedule import Schedule, period_for_key
     from forum.models import Thread
 
-    scripted.rcpt["guest@example.test"] = ["451 4.7.1 Greylisted, try again"]
+    mailbox.rcpt["guest@example.test"] = ["451 4.7.1 Greylisted, try again"]
     pauses = []
 
     def sleep(seconds):
@@ -310,5 +311,5 @@ def test_a_retry_after_a_pause_sees_what_changed_during_it(app, world, scripted)
         period = period_for_key(Schedule.from_config(app.config), PERIOD)
         summary = sending.send_period(period, sleep=sleep)
     assert pauses, "the 451 was retried after a pause"
-    assert "guest@example.test" not in _received(scripted)
+    assert "guest@example.test" not in _received(mailbox)
     assert summary.skipped >= 1, summary.line()

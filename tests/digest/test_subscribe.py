@@ -11,8 +11,7 @@ from sqlalchemy import select
 from forum import clock
 from forum.extensions import db
 from forum.models import DigestSubscription
-from tests.conftest import body_text, link_in
-from tests.digest.conftest import SEND_TIME, new_thread, send, summary_of
+from tests.helpers import SEND_TIME, body_text, link_in, new_thread, send, summary_of
 
 
 def _subscription(app, email: str) -> DigestSubscription | None:
@@ -141,8 +140,8 @@ def _member_subscription(app, user_id):
                                          sorted(c.id for c in row.categories))
 
 
-def test_settings_page_has_the_digest_form(app, client, auth, world):
-    auth.login("author@example.test")
+def test_settings_page_has_the_digest_form(app, client, login, world):
+    login("author@example.test")
     page = client.get("/settings")
     assert b"Weekly digest" in page.data
     assert b'action="/settings/digest"' in page.data
@@ -151,8 +150,8 @@ def test_settings_page_has_the_digest_form(app, client, auth, world):
     assert len(ticked) == 2  # every category ticked by default
 
 
-def test_member_subscribes_chooses_categories_and_leaves(app, client, auth, world):
-    auth.login("author@example.test")
+def test_member_subscribes_chooses_categories_and_leaves(app, client, login, world):
+    login("author@example.test")
     author = world.ids["author"]
     response = client.post("/settings/digest", data={
         "subscribed": "y", "categories": [world.general_id, world.lounge_id]})
@@ -169,9 +168,9 @@ def test_member_subscribes_chooses_categories_and_leaves(app, client, auth, worl
     assert _member_subscription(app, author)[0] == "unsubscribed"
 
 
-def test_member_categories_limit_the_digest(app, client, runner, auth, world, mailbox):
+def test_member_categories_limit_the_digest(app, client, runner, login, world, mailbox):
     new_thread(app, category_id=world.lounge_id, title="Lounge news")
-    auth.login("author@example.test")
+    login("author@example.test")
     client.post("/settings/digest", data={"subscribed": "y", "categories": [world.lounge_id]})
     with app.app_context():  # subscribed before the period ended
         row = db.session.scalar(select(DigestSubscription).filter_by(user_id=world.ids["author"]))
@@ -182,20 +181,20 @@ def test_member_categories_limit_the_digest(app, client, runner, auth, world, ma
     assert "Lounge news" in text and "Night-time hypos" not in text
 
 
-def test_unknown_category_is_a_400(app, client, auth, world):
-    auth.login("author@example.test")
+def test_unknown_category_is_a_400(app, client, login, world):
+    login("author@example.test")
     response = client.post("/settings/digest", data={"subscribed": "y", "categories": [999]})
     assert response.status_code == 400
 
 
-def test_unconfirmed_member_cannot_turn_it_on(app, client, auth, world):
+def test_unconfirmed_member_cannot_turn_it_on(app, client, login, world):
     from tests.factories import make_user
 
     with app.app_context():
         user = make_user(email="unconfirmed@example.test", confirmed=False)
         db.session.commit()
         user_id = user.id
-    auth.login("unconfirmed@example.test")
+    login("unconfirmed@example.test")
     response = client.post("/settings/digest", data={"subscribed": "y"})
     assert response.status_code == 302
     assert _member_subscription(app, user_id) is None

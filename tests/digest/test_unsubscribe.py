@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import DigestSubscription
-from tests.digest.conftest import parse_strict, send, summary_of
+from tests.helpers import parse_strict, send, summary_of
 
 
 def _status(app, subscription_id: int) -> str:
@@ -139,7 +139,7 @@ def test_resubscribe_from_the_unsubscribed_page(app, runner, world, mailbox, csr
     from datetime import timedelta
 
     from forum import clock
-    from tests.digest.conftest import SEND_TIME, new_thread
+    from tests.helpers import SEND_TIME, new_thread
 
     new_thread(app, category_id=world.general_id, title="Next week's news",
                at=SEND_TIME + timedelta(days=2))

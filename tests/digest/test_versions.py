@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, text, update
 from forum.digest.versions import DataVersion, Snapshot
 from forum.extensions import db
 from forum.models import Category
-from tests.conftest import TEST_DB
+from tests.helpers import TEST_DB
 
 
 def test_snapshot_parsing_and_rules():

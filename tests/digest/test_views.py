@@ -9,15 +9,14 @@ from sqlalchemy import select
 from forum import clock
 from forum.extensions import db
 from forum.models import AuditEntry, Category, DigestFeature, DigestSubscription
-from tests.conftest import body_text
-from tests.digest.conftest import SEND_TIME, new_thread, summary_of
+from tests.helpers import SEND_TIME, body_text, logout, new_thread, summary_of
 
 
-def test_preview_my_digest_is_the_email_html(app, client, auth, world):
+def test_preview_my_digest_is_the_email_html(app, client, login, world):
     new_thread(app, category_id=world.general_id, title="This week so far",
                at=SEND_TIME + timedelta(hours=2))
     clock.freeze(SEND_TIME + timedelta(days=1))
-    auth.login("reader@example.test")
+    login("reader@example.test")
     response = client.get("/digest/preview")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -37,12 +36,12 @@ def test_preview_my_digest_is_the_email_html(app, client, auth, world):
         assert build_digest_email(recipient, digest).html == html
 
 
-def test_preview_when_nothing_is_new_or_not_subscribed(app, client, auth, world):
-    auth.login("reader@example.test")
+def test_preview_when_nothing_is_new_or_not_subscribed(app, client, login, world):
+    login("reader@example.test")
     response = client.get("/digest/preview")  # Monday 09:00: the new week is an hour old
     assert response.status_code == 200 and b"Nothing new yet" in response.data
-    auth.logout()
-    auth.login("author@example.test")
+    logout(client)
+    login("author@example.test")
     response = client.get("/digest/preview")
     assert response.status_code == 200 and b"don't get the weekly digest" in response.data
 
@@ -52,9 +51,9 @@ def test_preview_needs_a_login(client, world):
     assert response.status_code == 302
 
 
-def test_moderator_features_a_thread_for_the_next_digest(app, client, auth, runner, world,
+def test_moderator_features_a_thread_for_the_next_digest(app, client, login, runner, world,
                                                          mailbox):
-    auth.login("mod@example.test")
+    login("mod@example.test")
     page = client.get(f"/t/{world.thread_id}")
     assert b"Feature in next digest" in page.data
     response = client.post(f"/digest/feature/{world.thread_id}")
@@ -72,8 +71,8 @@ def test_moderator_features_a_thread_for_the_next_digest(app, client, auth, runn
     assert text.index("PICKED BY OUR MODERATORS") < text.index("Night-time hypos")
 
 
-def test_feature_toggles_off(app, client, auth, world):
-    auth.login("mod@example.test")
+def test_feature_toggles_off(app, client, login, world):
+    login("mod@example.test")
     client.post(f"/digest/feature/{world.thread_id}")
     client.post(f"/digest/feature/{world.thread_id}")
     with app.app_context():
@@ -82,14 +81,14 @@ def test_feature_toggles_off(app, client, auth, world):
         assert actions[-2:] == ["digest_feature", "digest_unfeature"]
 
 
-def test_members_cannot_feature(app, client, auth, world):
-    auth.login("reader@example.test")
+def test_members_cannot_feature(app, client, login, world):
+    login("reader@example.test")
     assert b"Feature in next digest" not in client.get(f"/t/{world.thread_id}").data
     assert client.post(f"/digest/feature/{world.thread_id}").status_code == 403
     assert client.post("/digest/feature/999999").status_code == 404
 
 
-def test_admin_overview_counts_and_previews(app, client, auth, runner, world):
+def test_admin_overview_counts_and_previews(app, client, login, runner, world):
     from forum.digest.subscriptions import request_email_subscription
 
     with app.app_context():
@@ -97,7 +96,7 @@ def test_admin_overview_counts_and_previews(app, client, auth, runner, world):
         db.session.get(DigestSubscription, world.subs["mod"]).status = "suppressed"
         db.session.commit()
     runner.invoke(args=["digest", "send", "--period", "2026-W48"])
-    auth.login("admin@example.test")
+    login("admin@example.test")
     page = client.get("/admin/digest")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -118,9 +117,9 @@ def test_admin_overview_counts_and_previews(app, client, auth, runner, world):
     assert client.get("/admin/digest/subscribers/999/preview").status_code == 404
 
 
-def test_admin_pages_are_for_admins(app, client, auth, world):
+def test_admin_pages_are_for_admins(app, client, login, world):
     assert client.get("/admin/digest").status_code in (302, 404)
-    auth.login("mod@example.test")
+    login("mod@example.test")
     assert client.get("/admin/digest").status_code == 403
     assert client.get(f"/admin/digest/subscribers/{world.subs['guest']}/preview").status_code \
         == 403
@@ -128,8 +127,8 @@ def test_admin_pages_are_for_admins(app, client, auth, world):
                        data={"mode": "excluded"}).status_code == 403
 
 
-def test_admin_sets_a_category_sensitive(app, client, auth, world):
-    auth.login("admin@example.test")
+def test_admin_sets_a_category_sensitive(app, client, login, world):
+    login("admin@example.test")
     response = client.post(f"/admin/digest/categories/{world.general_id}",
                            data={"mode": "sensitive"})
     assert response.status_code == 302

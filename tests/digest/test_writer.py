@@ -13,7 +13,7 @@ from sqlalchemy import update
 from forum.email import QPBody, RawMessage, qp_encode
 from forum.extensions import db
 from forum.models import User
-from tests.digest.conftest import new_thread, parse_strict
+from tests.helpers import new_thread, parse_strict
 
 VARYING = {"Date", "Message-ID", "Content-Type"}  # the boundary differs too
 

@@ -18,7 +18,7 @@ from forum import clock
 from forum.email import outbox, queue_email
 from forum.extensions import db
 from forum.models import OutboxEmail
-from tests.conftest import Mailbox, free_port
+from tests.helpers import Mailbox, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,6 +132,7 @@ KILL_AFTER_COMMIT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # subprocesses
 def test_a_message_survives_sigkill_right_after_the_commit(app, tmp_path, smtp_server,
                                                            mailbox):
     """The process dies after its commit and before sending: the row is there, and the

@@ -14,10 +14,7 @@ import pytest
 
 from forum.extensions import db
 from forum.moderation.phrases import install_default_phrases
-from tests.factories import make_category, make_post, make_thread, make_user
-from tests.moderation.helpers import make_moderator
-
-__all__ = ["make_moderator"]
+from tests.factories import make_category, make_moderator, make_post, make_thread, make_user
 
 
 @pytest.fixture
@@ -72,14 +69,7 @@ def mod_forum(app, frozen_clock):
 
 
 @pytest.fixture
-def login(auth, mod_forum):
+def people(mod_forum):
     """``login("bob")`` logs that person in (logging out whoever was logged in)."""
-
-    def log_in(name: str):
-        auth.logout()
-        response = auth.login(mod_forum.emails[name])
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return response
-
-    return log_in
+    return mod_forum.emails
 

@@ -11,9 +11,11 @@ import pytest
 from forum.extensions import db
 from forum.models import Post, PostRevision, ReviewItem, Thread, User
 from forum.moderation.services import PERMANENT
-from tests.moderation.helpers import (
+from tests.helpers import (
     act,
     audit_rows,
+    counter_mismatches,
+    counters,
     email_text,
     flag,
     newest_post,
@@ -21,7 +23,6 @@ from tests.moderation.helpers import (
     open_item,
     text,
 )
-from tests.threads.helpers import counter_mismatches, counters
 
 ANN_TEXT = "answer about snacks"
 REASON = "Please keep advice to your own experience"

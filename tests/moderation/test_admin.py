@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import CategoryModerator, ModeratorTraining, User, WatchedPhrase
-from tests.factories import make_user
-from tests.moderation.helpers import audit_rows, count, flag, make_moderator, text
+from tests.factories import make_moderator, make_user
+from tests.helpers import audit_rows, count, flag, text
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import ReviewItem, User
-from tests.moderation.helpers import act, audit_rows, email_text, flag, newest_post, open_item, text
+from tests.helpers import act, audit_rows, email_text, flag, newest_post, open_item, text
 
 CRISIS = "Some nights I just want to die"
 

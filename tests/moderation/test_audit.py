@@ -13,7 +13,7 @@ from forum.audit import audit
 from forum.extensions import db
 from forum.models import AuditEntry, User
 from forum.models.moderation import AuditLogIsAppendOnly
-from tests.moderation.helpers import act, audit_rows, flag, open_item, text
+from tests.helpers import act, audit_rows, flag, open_item, text
 
 
 @pytest.fixture

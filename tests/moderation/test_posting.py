@@ -9,16 +9,17 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Category, Post, ReviewItem, Thread, User
 from tests.factories import make_user
-from tests.moderation.helpers import (
+from tests.helpers import (
     act,
     count,
+    counter_mismatches,
     email_text,
     newest_post,
     notices,
     open_item,
+    row_counts,
     text,
 )
-from tests.threads.helpers import counter_mismatches, row_counts
 
 CONTACTS = [("Emergency services", "call 999 or 112"),
             ("Example helpline", "01632 960000, weekdays 9am to 6pm")]
@@ -318,3 +319,72 @@ def test_premoderated_opening_post_lists_the_thread_once_approved(app, client, m
     assert "Just diagnosed, hello all" in text(client.get(f"/t/{thread_id}"))
     with app.app_context():
         assert counter_mismatches() == []
+
+
+# --- the risk engine ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, kind", [
+    ("I've stopped taking my lantus on purpose, I just want the weight off", "medical"),
+    ("honestly thinking of injecting all my pens tonight", "emotional"),
+])
+def test_engine_crisis_without_any_phrase_holds_alerts_and_shows_evidence(
+        app, client, mod_forum, login, mailbox, body, kind):
+    login("ann")
+    response = _reply(client, mod_forum.thread_id, body)
+    with app.app_context():
+        post = newest_post()
+        item = open_item(post.id)
+        assert response.location == f"/support/{post.id}"
+        assert post.status == "pending"
+        assert (item.is_crisis, item.reason, item.source, item.risk_kind) == (
+            True, "risk_of_harm", "screening", kind)
+        assert item.risk_evidence and item.alerted_at is not None
+        item_id, evidence = item.id, item.evidence_items
+    assert mailbox.to(mod_forum.emails["mod"])
+    login("mod")
+    page = text(client.get(f"/mod/items/{item_id}"))
+    assert "Why the screener raised it" in page
+    assert ("Emotional" if kind == "emotional" else "Medical") in page
+    for line in evidence:
+        assert line.split(":")[0] in page
+
+
+def test_concern_is_published_with_a_check_in_item_and_no_alert(app, client, mod_forum, login,
+                                                                mailbox):
+    login("ann")
+    body = "So burnt out. Haven't scanned my libre in days, what's the point"
+    response = _reply(client, mod_forum.thread_id, body)
+    with app.app_context():
+        post = newest_post()
+        item = open_item(post.id)
+        assert post.status == "visible"
+        assert response.location != f"/support/{post.id}"
+        assert (item.is_crisis, item.reason, item.source) == (False, "check_in", "screening")
+        assert item.priority == 2 and "hopelessness" in item.risk_evidence
+        item_id = item.id
+    assert mailbox.to(mod_forum.emails["mod"]) == []
+    login("mod")
+    page = text(client.get(f"/mod/items/{item_id}"))
+    assert "Check-in" in page and "please check in with the member" in page
+
+
+def test_crisis_phrase_in_a_safe_context_publishes_with_a_check_in(app, client, mod_forum,
+                                                                   login, mailbox):
+    login("ann")
+    _reply(client, mod_forum.thread_id, "I was in DKA two years ago after a bug, fine now")
+    with app.app_context():
+        post = newest_post()
+        item = open_item(post.id)
+        assert post.status == "visible"
+        assert (item.is_crisis, item.reason, item.matched_phrase) == (False, "check_in", "dka")
+    assert mailbox.to(mod_forum.emails["mod"]) == []
+
+
+def test_members_cannot_flag_with_the_screeners_check_in_reason(app, client, mod_forum, login):
+    login("bob")
+    assert 'value="check_in"' not in text(client.get(f"/p/{mod_forum.reply_ann_id}/flag"))
+    response = client.post(f"/p/{mod_forum.reply_ann_id}/flag",
+                           data={"reason": "check_in", "message": ""})
+    assert response.status_code in (200, 400)
+    with app.app_context():
+        assert open_item(mod_forum.reply_ann_id) is None

@@ -13,8 +13,8 @@ from forum.extensions import db
 from forum.models import Category, Thread, User, WatchedPhrase
 from forum.moderation import services
 from forum.permissions import current_training
-from tests.factories import make_post, make_thread
-from tests.moderation.helpers import act, flag, item_links, make_moderator, open_item, text
+from tests.factories import make_moderator, make_post, make_thread
+from tests.helpers import act, flag, item_links, open_item, text
 
 ARG_VALUES = {"item_id": "item", "thread_id": "thread", "user_id": "user", "phrase_id": "phrase",
               "action": "dismiss", "tool": "pin"}

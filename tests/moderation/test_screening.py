@@ -28,8 +28,13 @@ def test_crisis_phrase_holds_and_is_never_blocked_even_with_a_block_phrase(ann):
     result = screen(ann, "Selling insulin because I want to die anyway", is_staff=False)
     assert result.status == "pending"
     assert result.is_crisis
-    assert [(r.reason, r.crisis, r.phrase) for r in result.reviews] == [
-        ("risk_of_harm", True, "want to die")]
+    # The phrase's review first (the item keeps its source and phrase), then the risk
+    # engine's, which adds its kind and evidence to the same item.
+    assert [(r.source, r.reason, r.crisis, r.phrase) for r in result.reviews] == [
+        ("watched_phrase", "risk_of_harm", True, "want to die"),
+        ("screening", "risk_of_harm", True, None)]
+    assert result.reviews[1].kind == "emotional"
+    assert "want to die" in result.reviews[1].evidence
 
 
 def test_medical_emergency_holds_as_crisis(ann):

@@ -8,8 +8,7 @@ from forum import permissions
 from forum.extensions import db
 from forum.models import ReviewItem, User
 from forum.seed import demo_content, seed_demo
-from tests.moderation.helpers import count
-from tests.threads.helpers import counter_mismatches
+from tests.helpers import count, counter_mismatches, logout
 
 DEMO = demo_content()
 DEMO_PASSWORD, MODERATOR, LAPSED_MODERATOR = DEMO.password, DEMO.moderator, DEMO.lapsed_moderator
@@ -48,13 +47,13 @@ def test_demo_seed_has_current_and_lapsed_moderators_and_open_items(app, mailbox
     assert [m["Subject"] for m in mailbox.to(MODERATOR)] == ["A post needs a peer moderator now"]
 
 
-def test_demo_moderators_log_in_to_the_queue(app, client, auth, mailbox):
+def test_demo_moderators_log_in_to_the_queue(app, client, login, mailbox):
     with app.app_context():
         seed_demo()
         db.session.commit()
-    auth.login(MODERATOR, DEMO_PASSWORD)
+    login(MODERATOR, DEMO_PASSWORD)
     page = client.get("/mod/").get_data(as_text=True)
     assert "Crisis" in page and "Harmful medical advice" in page
-    auth.logout()
-    auth.login(LAPSED_MODERATOR, DEMO_PASSWORD)
+    logout(client)
+    login(LAPSED_MODERATOR, DEMO_PASSWORD)
     assert client.get("/mod/").status_code == 403

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Category, Thread
 from tests.factories import make_thread
-from tests.moderation.helpers import audit_rows, flag, open_item, text
-from tests.threads.helpers import counter_mismatches
+from tests.helpers import audit_rows, counter_mismatches, flag, open_item, text
 
 TOOLS = [
     ("pin", "is_pinned", False, True),

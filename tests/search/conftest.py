@@ -1,24 +1,14 @@
-"""A small forum for the search tests, and helpers to search it and read the index."""
+"""A small forum for the search tests, and a fixture to search it."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 
 from forum.extensions import db
-from tests.factories import (  # noqa: F401 (tests import make_moderator from here)
-    make_category,
-    make_moderator,
-    make_post,
-    make_thread,
-    make_user,
-)
-
-T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
-HIT_LINK = re.compile(r'<li class="search-hit">\s*<h3><a href="/p/(\d+)"')
+from tests.factories import make_category, make_moderator, make_post, make_thread, make_user
+from tests.helpers import T0, result_ids
 
 
 @pytest.fixture
@@ -69,18 +59,9 @@ def forum(app):
 
 
 @pytest.fixture
-def login(auth, forum):
-    def log_in(name: str):
-        response = auth.login(forum.emails[name])
-        assert response.status_code == 302
-        return response
-
-    return log_in
-
-
-def result_ids(response) -> list[int]:
-    """Post ids linked from a results page, in order."""
-    return [int(n) for n in HIT_LINK.findall(response.get_data(as_text=True))]
+def people(forum):
+    """``login("bob")`` logs that person of the ``forum`` fixture in."""
+    return forum.emails
 
 
 @pytest.fixture
@@ -94,18 +75,3 @@ def search(client):
 
     return run
 
-
-def indexed(app) -> dict[int, dict]:
-    """Every document in the current index: ``{post id: stored fields}``."""
-    with app.app_context():
-        ix = app.extensions["forum.search"].index.open()
-        with ix.searcher() as searcher:
-            return {int(f["id"]): f for f in searcher.all_stored_fields()}
-
-
-def doc_has(app, post_id: int, **terms: str) -> bool:
-    """Whether the index holds ``post_id`` with these exact field terms."""
-    with app.app_context():
-        ix = app.extensions["forum.search"].index.open()
-        with ix.searcher() as searcher:
-            return searcher.document_number(id=str(post_id), **terms) is not None

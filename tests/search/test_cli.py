@@ -13,7 +13,7 @@ from forum.models import Post, Thread
 from forum.search.documents import UNINDEXED_STATUSES
 from forum.seed import seed_demo
 from tests.factories import make_post
-from tests.search.conftest import indexed, result_ids
+from tests.helpers import indexed, result_ids
 
 
 @pytest.fixture

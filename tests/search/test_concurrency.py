@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Post, SearchOutbox
 from tests.factories import make_category, make_thread, make_user
+
+pytestmark = pytest.mark.slow  # six processes
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = [("reply", 1, 15), ("reply", 2, 15), ("reply", 3, 15), ("edit", 4, 15),

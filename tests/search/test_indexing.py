@@ -14,7 +14,7 @@ from forum.extensions import db
 from forum.models import Category, Post, SearchOutbox, Thread, User
 from forum.threads import services
 from tests.factories import make_post
-from tests.search.conftest import doc_has, indexed
+from tests.helpers import doc_has, indexed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,6 +147,7 @@ def lock_held(app):
         child.wait(timeout=10)
 
 
+@pytest.mark.slow  # another process holds the lock
 def test_a_held_lock_never_fails_a_request_or_loses_the_change(app, forum, client, login,
                                                                  search, caplog):
     login("bob")
@@ -163,6 +164,7 @@ def test_a_held_lock_never_fails_a_request_or_loses_the_change(app, forum, clien
     assert outbox_count(app) == 0
 
 
+@pytest.mark.slow  # another process holds the lock
 def test_sync_command_applies_the_queue(app, forum, runner, search):
     with lock_held(app):
         with app.app_context():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from forum.search.query import MAX_CLAUSES, load_synonyms, parse
-from tests.search.conftest import result_ids
+from tests.helpers import result_ids
 
 HOSTILE_MINIMUM = 30  # the issue asks for a table of at least 30 hostile queries
 

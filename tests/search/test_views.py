@@ -8,7 +8,7 @@ from datetime import timedelta
 from forum.extensions import db
 from forum.models import Thread, User
 from tests.factories import make_post
-from tests.search.conftest import T0, result_ids
+from tests.helpers import T0, result_ids
 
 
 def test_every_page_has_an_accessible_search_form(client, forum):

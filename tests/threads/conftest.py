@@ -9,8 +9,7 @@ import pytest
 
 from forum.extensions import db
 from tests.factories import make_category, make_moderator, make_thread, make_user
-
-T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+from tests.helpers import T0
 
 
 @pytest.fixture
@@ -50,15 +49,9 @@ def forum(app):
 
 
 @pytest.fixture
-def login(auth, forum):
-    """``login("bob")`` logs that member of the ``forum`` fixture in through the real view."""
-
-    def log_in(name: str):
-        response = auth.login(forum.emails[name])
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return response
-
-    return log_in
+def people(forum):
+    """``login("bob")`` logs that member of the ``forum`` fixture in."""
+    return forum.emails
 
 
 @pytest.fixture

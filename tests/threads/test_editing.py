@@ -10,8 +10,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread
 from tests.factories import make_post
-from tests.threads.conftest import T0
-from tests.threads.helpers import counter_mismatches, counters, row_counts, text
+from tests.helpers import T0, counter_mismatches, counters, row_counts, text
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from forum.extensions import db
 from forum.models import AuditEntry, Post, PostRevision, Thread
 from forum.moderation.services import open_review_item
 from tests.factories import make_post
-from tests.threads.helpers import text
+from tests.helpers import text
 
 PHONE = "07700 900461"
 STREET = "14 Quernmore Road"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.threads.helpers import row_counts, text
+from tests.helpers import row_counts, text
 
 
 @pytest.fixture

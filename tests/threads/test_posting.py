@@ -11,7 +11,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Post, Thread
 from tests.factories import make_post, make_thread
-from tests.threads.helpers import counter_mismatches, row_counts, text
+from tests.helpers import counter_mismatches, row_counts, text
 
 GOOD_TITLE = "Libre sensor keeps failing"
 GOOD_BODY = "Third sensor this month, any tips?"

@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 from forum.extensions import db
 from forum.threads import queries
 from tests.factories import make_category, make_post, make_thread, make_user
-from tests.threads.conftest import T0
+from tests.helpers import T0
 
 VISITOR = AnonymousUserMixin()
 

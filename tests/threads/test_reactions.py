@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.models import Post, Reaction
-from tests.threads.helpers import text
+from tests.helpers import text
 
 
 def _reactions(post_id):

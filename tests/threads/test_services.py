@@ -10,8 +10,7 @@ from forum.extensions import db
 from forum.models import Post, PostRevision
 from forum.threads import services
 from tests.factories import make_category, make_post, make_thread, make_user
-from tests.threads.conftest import T0
-from tests.threads.helpers import counter_mismatches
+from tests.helpers import T0, counter_mismatches
 
 
 def test_create_thread_counts_everything(app_ctx):

@@ -10,8 +10,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Thread
 from tests.factories import make_category, make_post, make_thread, make_user
-from tests.threads.conftest import T0
-from tests.threads.helpers import post_anchor_ids, text
+from tests.helpers import T0, post_anchor_ids, text
 
 
 def _category_cards(html: str) -> list[dict]:
@@ -337,8 +336,8 @@ def test_moderation_ids_beyond_the_integer_range_are_404(client, forum, login, m
 def test_moderator_badges_cost_the_same_however_many_moderators_post(app, client):
     """Each post's author is badged "Peer moderator" only while their powers last; the
     page works that out for all its authors at once, not once per author."""
-    from tests.conftest import count_queries
     from tests.factories import make_moderator
+    from tests.helpers import count_queries
 
     def page_with(moderators: int) -> tuple[int, str]:
         with app.app_context():

@@ -10,8 +10,7 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread, User
 from tests.factories import make_post
-from tests.threads.conftest import T0
-from tests.threads.helpers import text
+from tests.helpers import T0, text
 
 TOKEN = "zq9-unique-status-token"
 # What a reader is told about a post others cannot see: its author, then its moderators.

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Thread
-from tests.threads.helpers import text
+from tests.helpers import text
 
 TITLE = "<script>alert(1)</script>"
 BODY = "<img src=x onerror=alert(1)> [x](javascript:alert(1)) <script>alert(2)</script>"

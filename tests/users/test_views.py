@@ -8,13 +8,10 @@ import pytest
 
 from forum.extensions import db
 from tests.factories import make_category, make_post, make_thread, make_user
+from tests.helpers import text
 
 JOINED = datetime(2025, 3, 7, 8, 30, tzinfo=UTC)
 EMAIL = "private.person@example.test"
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -38,7 +35,7 @@ def member(app):
 def test_profile_shows_name_join_date_post_count_and_bio(client, member):
     response = client.get(f"/members/{member}")
 
-    html = _text(response)
+    html = text(response)
     assert response.status_code == 200
     assert "<h1>Priya Poster</h1>" in html
     assert '<time datetime="2025-03-07T08:30:00+00:00">7 Mar 2025</time>' in html
@@ -51,15 +48,15 @@ def test_profile_without_bio_says_so(app, client):
         user_id = make_user(display_name="Quiet Quinn").id
         db.session.commit()
 
-    html = _text(client.get(f"/members/{user_id}"))
+    html = text(client.get(f"/members/{user_id}"))
 
     assert "Quiet Quinn hasn't written anything about themselves yet." in html
 
 
-def test_profile_lists_only_threads_the_visitor_may_see(client, auth, member):
-    visitor = _text(client.get(f"/members/{member}"))
-    auth.login("reader@example.test")
-    reader = _text(client.get(f"/members/{member}"))
+def test_profile_lists_only_threads_the_visitor_may_see(client, login, member):
+    visitor = text(client.get(f"/members/{member}"))
+    login("reader@example.test")
+    reader = text(client.get(f"/members/{member}"))
 
     assert "My public question" in visitor
     assert "My lounge-only thread" not in visitor
@@ -75,7 +72,7 @@ def test_profile_of_member_active_only_in_members_only_categories(app, client):
         db.session.commit()
         user_id = user.id
 
-    html = _text(client.get(f"/members/{user_id}"))
+    html = text(client.get(f"/members/{user_id}"))
 
     assert "Lounge Lover" in html
     assert "Only for members here" not in html
@@ -94,7 +91,7 @@ def test_profile_lists_at_most_ten_recent_threads(app, client):
         db.session.commit()
         user_id = user.id
 
-    html = _text(client.get(f"/members/{user_id}"))
+    html = text(client.get(f"/members/{user_id}"))
 
     shown = [n for n in range(12) if f"Thread number {n:02d}" in html]
     assert shown == list(range(2, 12))
@@ -102,21 +99,21 @@ def test_profile_lists_at_most_ten_recent_threads(app, client):
 
 
 @pytest.mark.parametrize("viewer", [None, "reader@example.test", EMAIL])
-def test_email_address_never_appears_in_public_pages(app, client, auth, member, viewer):
+def test_email_address_never_appears_in_public_pages(app, client, login, member, viewer):
     with app.app_context():
         from forum.models import Thread
 
         thread_ids = [t.id for t in db.session.scalars(db.select(Thread))]
     if viewer:
-        auth.login(viewer)
+        login(viewer)
 
     pages = [client.get("/"), client.get(f"/members/{member}"), client.get("/c/general"),
              client.get("/c/lounge")] + [client.get(f"/t/{tid}") for tid in thread_ids]
 
-    assert any(p.status_code == 200 and "Priya Poster" in _text(p) for p in pages)
+    assert any(p.status_code == 200 and "Priya Poster" in text(p) for p in pages)
     for page in pages:
-        assert EMAIL not in _text(page)
-        assert "private.person" not in _text(page)
+        assert EMAIL not in text(page)
+        assert "private.person" not in text(page)
 
 
 @pytest.mark.parametrize("user_id", ["999999", "0"])

@@ -1,0 +1,350 @@
+"""Loading the risk rules (``rules.toml``, shipped with the app) and compiling them.
+
+The rules are data: lexicons of words and phrases, cue lists that cancel a match (past
+tense, questions, negation...), numeric measures with thresholds, and the rules that
+combine them. ``load_rules`` validates the file and raises ``RulesError`` naming the
+faulty entry, so a bad edit fails loudly at start-up rather than silently screening
+nothing.
+
+A *term* is written in plain words, matched against the normalised text (see
+``text.py``) as whole words:
+
+* ``word*``         any word starting with ``word`` (``vomit*`` → vomiting, vomited)
+* ``a|b|c*``        one word, any of these
+* ``[word]``        an optional word (``ran out of [my] insulin``)
+* ``~3``            a gap of up to three words (``stopped ~2 lantus``)
+* ``@name``         any term of the lexicon ``name`` (``skip* ~2 @insulin``)
+* ``re:...``        a raw regular expression, for what the above cannot say
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+RULES_FILE = Path(__file__).with_name("rules.toml")
+DECISIONS = ("crisis", "concern")
+KINDS = ("emotional", "medical")
+CUE_SCOPES = ("sentence", "before", "question", "window")
+_WORD = r"[a-z0-9.]+"
+
+
+class RulesError(ValueError):
+    """The rules file is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Words whose presence cancels a match: in its sentence, in the few words before it
+    (negation), at the start of a question, or anywhere in the rule's sentence window."""
+
+    name: str
+    scope: str
+    pattern: Matcher
+    span: int = 3
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A number read after an anchor word (``ketones 3.2``), or with a unit after it
+    (``38 mg/dl``). ``claims`` numbers so that no other measure reads them again."""
+
+    name: str
+    anchor: Matcher | None
+    unit: re.Pattern | None
+    gap: int
+    minimum: float
+    maximum: float
+    decimal_only: bool
+    bare: bool = False  # every (unclaimed) number in range is a reading
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A concept that holds where ``measure`` reads at least/below a value."""
+
+    name: str
+    measure: str
+    at_least: float | None
+    below: float | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Concepts that together (within ``window`` sentences) decide ``decision``."""
+
+    name: str
+    decision: str
+    kind: str | None
+    all: tuple[str, ...]
+    window: int
+    cancel: tuple[str, ...]
+    priority: int
+    min_hits: int = 1
+
+
+@dataclass
+class RuleSet:
+    spellings: dict[str, str]
+    idioms: Matcher | None
+    concepts: dict[str, Matcher]
+    cues: dict[str, Cue]
+    measures: list[Measure]
+    readings: dict[str, Matcher]
+    thresholds: list[Threshold]
+    rules: list[Rule] = field(default_factory=list)
+    numbers: dict[str, frozenset[str]] = field(default_factory=dict)
+    # word -> the matchers one of whose prefixes it starts with (filled as words are seen)
+    stem_cache: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def stem_matchers(self, word: str) -> frozenset[int]:
+        """``id()`` of every matcher with a prefix that ``word`` starts with."""
+        found = self.stem_cache.get(word)
+        if found is None:
+            if len(self.stem_cache) > 200_000:
+                self.stem_cache.clear()
+            found = frozenset(id(m) for m in self._with_stems() if word.startswith(m.stems))
+            self.stem_cache[word] = found
+        return found
+
+    def _with_stems(self) -> list[Matcher]:
+        matchers = [*self.concepts.values(), *(c.pattern for c in self.cues.values()),
+                    *self.readings.values(), *(m.anchor for m in self.measures if m.anchor)]
+        if self.idioms is not None:
+            matchers.append(self.idioms)
+        return [m for m in matchers if m.stems]
+
+
+def _word_regex(word: str, lexicons: dict, seen: tuple[str, ...]) -> str:
+    if word.startswith("@") and "|" not in word:
+        return _lexicon_regex(word[1:], lexicons, seen)
+    if word.startswith("re:"):
+        return "(?:" + word[3:] + ")"
+    options = []
+    for option in word.split("|"):
+        if option.startswith("@"):
+            options.append(_lexicon_regex(option[1:], lexicons, seen))
+            continue
+        if not re.fullmatch(r"[a-z0-9.]+\*?", option):
+            raise RulesError(f"bad word {option!r} in term (letters, digits, a trailing *)")
+        stem = re.escape(option.rstrip("*"))
+        options.append(stem + r"[a-z0-9]*" if option.endswith("*") else stem)
+    return "(?:" + "|".join(options) + ")"
+
+
+def _term_regex(term: str, lexicons: dict, seen: tuple[str, ...] = ()) -> str:
+    if term.startswith("re:"):
+        return "(?:" + term[3:] + ")"
+    pieces = term.split()
+    if not pieces:
+        raise RulesError("empty term")
+    out = ""
+    for i, piece in enumerate(pieces):
+        if re.fullmatch(r"~\d+", piece):
+            if i in (0, len(pieces) - 1):
+                raise RulesError(f"term {term!r}: a gap must sit between words")
+            out += f"(?: {_WORD}){{0,{int(piece[1:])}}}"
+            continue
+        optional = piece.startswith("[") and piece.endswith("]")
+        word = _word_regex(piece[1:-1] if optional else piece, lexicons, seen)
+        if i == 0:
+            out += f"(?:{word} )?" if optional else word
+        else:
+            out += f"(?: {word})?" if optional else f" {word}"
+    return out
+
+
+def _lexicon_regex(name: str, lexicons: dict, seen: tuple[str, ...] = ()) -> str:
+    if name not in lexicons:
+        raise RulesError(f"unknown lexicon @{name}")
+    if name in seen:
+        raise RulesError(f"lexicon @{name} refers to itself")
+    terms = lexicons[name]
+    return "(?:" + "|".join(_term_regex(t, lexicons, (*seen, name)) for t in terms) + ")"
+
+
+def _word_triggers(word: str, lexicons: dict, seen: tuple[str, ...]):
+    """(literal words, prefixes) one word piece can start with, or None (anything)."""
+    literals, stems = set(), set()
+    for option in word.split("|"):
+        if option.startswith("re:"):
+            return None
+        if option.startswith("@"):
+            name = option[1:]
+            if name in seen or name not in lexicons:
+                return None
+            for term in lexicons[name]:
+                found = _term_triggers(term, lexicons, (*seen, name))
+                if found is None:
+                    return None
+                literals |= found[0]
+                stems |= found[1]
+        elif option.endswith("*"):
+            stems.add(option[:-1])
+        else:
+            literals.add(option)
+    return literals, stems
+
+
+def _term_triggers(term: str, lexicons: dict, seen: tuple[str, ...] = ()):
+    """The words a match of ``term`` can start with (None: it can start anywhere)."""
+    if term.startswith("re:"):
+        return None
+    literals, stems = set(), set()
+    for piece in term.split():
+        optional = piece.startswith("[") and piece.endswith("]")
+        found = _word_triggers(piece[1:-1] if optional else piece, lexicons, seen)
+        if found is None:
+            return None
+        literals |= found[0]
+        stems |= found[1]
+        if not optional:
+            return literals, stems
+    return None
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """A compiled lexicon and the words its matches can start with: the engine tries
+    the pattern only where one of those words starts (much faster than a scan), or
+    scans the whole text when ``literals`` is None."""
+
+    pattern: re.Pattern
+    literals: frozenset[str] | None
+    stems: tuple[str, ...]
+
+    def search(self, text: str) -> re.Match | None:
+        return self.pattern.search(text)
+
+    def finditer(self, text: str):
+        return self.pattern.finditer(text)
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.pattern.sub(replacement, text)
+
+
+def _matcher(name: str, terms: list[str], lexicons: dict) -> Matcher:
+    pattern = _compile(name, terms, lexicons)
+    literals, stems = set(), set()
+    for term in terms:
+        found = _term_triggers(term, lexicons, (name,))
+        if found is None:
+            return Matcher(pattern, None, ())
+        literals |= found[0]
+        stems |= found[1]
+    return Matcher(pattern, frozenset(literals), tuple(sorted(stems)))
+
+
+def _compile(name: str, terms: list[str], lexicons: dict) -> re.Pattern:
+    try:
+        body = "|".join(_term_regex(t, lexicons, (name,)) for t in terms)
+        return re.compile(r"(?<![a-z0-9.])(?:" + body + r")(?![a-z0-9])")
+    except (RulesError, re.error) as error:
+        raise RulesError(f"lexicon {name!r}: {error}") from None
+
+
+def _terms(where: str, entry: dict) -> list[str]:
+    terms = entry.get("terms")
+    if not isinstance(terms, list) or not terms or not all(isinstance(t, str) for t in terms):
+        raise RulesError(f"{where}: 'terms' must be a non-empty list of strings")
+    return [t.strip().lower() if not t.startswith("re:") else t for t in terms]
+
+
+def parse_rules(data: dict) -> RuleSet:
+    """A validated, compiled ``RuleSet`` from the parsed TOML ``data``."""
+    spellings = data.get("spellings", {})
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in spellings.items()):
+        raise RulesError("[spellings]: every value must be a string")
+    raw = data.get("lexicons", {})
+    lexicons = {name: _terms(f"[lexicons.{name}]", entry) for name, entry in raw.items()}
+    concepts = {name: _matcher(name, terms, lexicons) for name, terms in lexicons.items()}
+    idioms = None
+    if "idioms" in data:
+        idioms = _matcher("idioms", _terms("[idioms]", data["idioms"]), lexicons)
+
+    cues = {}
+    for name, entry in data.get("cues", {}).items():
+        scope = entry.get("scope", "sentence")
+        if scope not in CUE_SCOPES:
+            raise RulesError(f"[cues.{name}]: scope must be one of {CUE_SCOPES}")
+        pattern = _matcher(name, _terms(f"[cues.{name}]", entry), lexicons)
+        if scope == "question":  # only at the start of a sentence that ends in "?"
+            pattern = Matcher(re.compile(r"^" + pattern.pattern.pattern), None, ())
+        cues[name] = Cue(name, scope, pattern, int(entry.get("span", 3)))
+
+    measures, readings, thresholds = [], {}, []
+    for name, entry in data.get("measures", {}).items():
+        anchor = entry.get("anchors")
+        unit = entry.get("units")
+        if not anchor and not unit and not entry.get("bare"):
+            raise RulesError(f"[measures.{name}]: needs 'anchors', 'units' or 'bare'")
+        measures.append(Measure(
+            name,
+            _matcher(f"{name}.anchors", anchor, lexicons) if anchor else None,
+            _compile(f"{name}.units", unit, lexicons) if unit else None,
+            int(entry.get("gap", 3)), float(entry.get("min", 0)),
+            float(entry.get("max", 1e9)), bool(entry.get("decimal_only", False)),
+            bool(entry.get("bare", False))))
+        if "readings" in entry:  # words that are readings themselves ("LO", "HI")
+            for reading, terms in entry["readings"].items():
+                readings[f"{name}:{reading}"] = _matcher(reading, terms, lexicons)
+    measure_names = {m.name for m in measures}
+    for i, entry in enumerate(data.get("thresholds", [])):
+        name = entry.get("name")
+        if not name or entry.get("measure") not in measure_names:
+            raise RulesError(f"[[thresholds]] #{i + 1}: needs a name and a known measure")
+        if "at_least" not in entry and "below" not in entry:
+            raise RulesError(f"threshold {name!r}: needs 'at_least' or 'below'")
+        thresholds.append(Threshold(name, entry["measure"], entry.get("at_least"),
+                                    entry.get("below")))
+
+    known = set(concepts) | {t.name for t in thresholds} | {
+        r.split(":", 1)[1] for r in readings}
+    rules = []
+    for i, entry in enumerate(data.get("rules", [])):
+        name = entry.get("name") or f"#{i + 1}"
+        if entry.get("decision") not in DECISIONS:
+            raise RulesError(f"rule {name!r}: decision must be one of {DECISIONS}")
+        kind = entry.get("kind")
+        if kind is not None and kind not in KINDS:
+            raise RulesError(f"rule {name!r}: kind must be one of {KINDS}")
+        if entry["decision"] == "crisis" and kind is None:
+            raise RulesError(f"rule {name!r}: a crisis rule needs a kind")
+        needed = entry.get("all")
+        if not isinstance(needed, list) or not needed:
+            raise RulesError(f"rule {name!r}: 'all' must list the concepts it needs")
+        for concept in needed:
+            if concept not in known:
+                raise RulesError(f"rule {name!r}: unknown concept {concept!r}")
+        for cue in entry.get("cancel", []):
+            if cue not in cues:
+                raise RulesError(f"rule {name!r}: unknown cue {cue!r}")
+        rules.append(Rule(name, entry["decision"], kind, tuple(needed),
+                          int(entry.get("window", 0)), tuple(entry.get("cancel", [])),
+                          int(entry.get("priority", 1)), int(entry.get("min_hits", 1))))
+    numbers = {}
+    for key in ("not_before", "threshold_words", "threshold_after", "stop"):
+        values = data.get("numbers", {}).get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise RulesError(f"[numbers] {key}: must be a list of strings")
+        numbers[key] = frozenset(v.lower() for v in values)
+    return RuleSet(spellings, idioms, concepts, cues, measures, readings, thresholds, rules,
+                   numbers)
+
+
+def load_rules(path: Path | str = RULES_FILE) -> RuleSet:
+    """The rules in ``path`` (default: the shipped ``rules.toml``), validated."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise RulesError(f"{path}: {error}") from None
+    return parse_rules(data)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """The shipped rules, loaded once per process."""
+    return load_rules()
