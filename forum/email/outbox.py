@@ -29,7 +29,7 @@ from email.parser import BytesHeaderParser
 
 import flask_mail
 from flask import current_app
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, event, func, or_, select, update
 
 from forum.clock import utcnow
 from forum.email.bulk import BulkSender, parse_delays
@@ -220,16 +220,19 @@ def deliver(*, ids: list[int] | None = None, links: dict[int, str] | None = None
 
 
 def backlog() -> dict[str, int]:
-    """Pending rows (due now, or waiting for a retry) and failed ones, for monitoring."""
+    """Pending rows (due now, or waiting for a retry) and failed ones, for monitoring:
+    counted in one query, however long the backlog."""
     table = OutboxEmail.__table__
-    now = utcnow()
+    pending = table.c.status == OutboxStatus.PENDING
+    due = table.c.due_at <= utcnow()
+    counts = select(
+        func.count().filter(pending, due),
+        func.count().filter(pending, ~due),
+        func.count().filter(table.c.status == OutboxStatus.FAILED),
+    )
     with db.engine.connect() as connection:
-        pending = connection.execute(select(table.c.due_at).where(
-            table.c.status == OutboxStatus.PENDING)).scalars().all()
-        failed = connection.execute(select(db.func.count()).select_from(table).where(
-            table.c.status == OutboxStatus.FAILED)).scalar_one()
-    due = sum(1 for at in pending if at <= now)
-    return {"due": due, "later": len(pending) - due, "failed": failed}
+        now_due, later, failed = connection.execute(counts).one()
+    return {"due": now_due, "later": later, "failed": failed}
 
 
 # --- the background worker ---------------------------------------------------------------
