@@ -34,7 +34,7 @@ run: $(BIN)/.runtime-installed
 	@if $(FLASK) is-empty; then $(FLASK) seed-demo; else $(FLASK) demo-logins; fi
 	$(FLASK) search reindex --if-missing
 	@echo " * Open http://$(HOST):$(PORT)/ in your browser (Ctrl+C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) serve --host $(HOST) --port $(PORT)
 
 seed: $(BIN)/.runtime-installed
 	$(FLASK) db upgrade

@@ -54,6 +54,7 @@ class Config:
     """Settings shared by every environment."""
 
     FORUM_NAME = _env("FORUM_NAME", "Sugar Circle")
+    RUN_PERIODIC_JOBS = False  # see DevelopmentConfig
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -129,8 +130,12 @@ class Config:
     MAIL_OUTBOX_MAX_ATTEMPTS = _env_int("MAIL_OUTBOX_MAX_ATTEMPTS", 10)
     MAIL_OUTBOX_LEASE = _env_int("MAIL_OUTBOX_LEASE", 300)
 
-    # Safety: shown on the "Need help now?" page; CRISIS_CONTACTS="Name|detail;Name|detail".
+    # Safety: the "Need help now?" and supportive pages. CRISIS_REGION picks the emergency
+    # number and crisis lines from forum/pages/crisis_contacts.toml (GB, IE, US, CA, AU, NZ,
+    # IN); an unknown region stops the app at start-up. CRISIS_CONTACTS="Name|detail;..."
+    # replaces the region's crisis lines when set (the emergency number stays the region's).
     CRISIS_TEXT = _env("CRISIS_TEXT", DEFAULT_CRISIS_TEXT)
+    CRISIS_REGION = _env("CRISIS_REGION", "GB")
     CRISIS_CONTACTS = _crisis_contacts()
 
     # Moderation: a new member's first N posts wait for approval; N distinct flags hide a
@@ -189,6 +194,9 @@ class DevelopmentConfig(Config):
     """Local development: `make run`."""
 
     DEBUG = False  # the Werkzeug debugger would expose a shell; errors still show our 500 page
+    # `make run` (flask serve) runs the periodic jobs itself, since there is no cron in
+    # development (forum.jobs); production leaves them to cron.
+    RUN_PERIODIC_JOBS = _env_bool("RUN_PERIODIC_JOBS", True)
 
 
 class TestingConfig(Config):

@@ -7,7 +7,7 @@ The demo-data commands import ``forum.seed`` only when they run, so creating the
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import inspect
 
 from forum.extensions import db
@@ -48,7 +48,27 @@ def demo_logins_command() -> None:
         raise click.ClickException(str(error)) from None
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the forum for development (what `make run` starts), running the periodic
+    jobs in the background when RUN_PERIODIC_JOBS is on (development's default)."""
+    from werkzeug.serving import run_simple
+
+    from forum.jobs import PERIODIC_JOBS, Scheduler
+
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    if app.config["RUN_PERIODIC_JOBS"]:
+        Scheduler().start()
+        click.echo(" * Periodic jobs every minute or so: "
+                   + ", ".join(job.name for job in PERIODIC_JOBS))
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
 def init_app(app) -> None:
+    app.cli.add_command(serve_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo_logins_command)
     app.cli.add_command(is_empty_command)

@@ -80,6 +80,8 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "admin.phrases": {"phrase": "cheap test strips", "action": "flag", "category": "spam"},
     "admin.edit_phrase": {"action": "hold", "category": "prescription_trading"},
     "admin.delete_phrase": {},
+    "admin.screening": {"additions": '[lexicons.insulin]\nterms = ["zorblex"]\n',
+                        "note": "a local nickname", "save": "Save additions"},
     "moderation.mark_notices_read": {},
     "digest.subscribe": {"email": "digest.reader@example.test"},
     "digest.confirm": {},

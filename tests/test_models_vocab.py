@@ -31,6 +31,7 @@ from forum.models import (
     REACTION_KINDS,
     ROLES,
     SUBSCRIPTION_STATUSES,
+    AdviceNudgeKind,
     DeliveryStatus,
     FlagReason,
     OutboxStatus,
@@ -58,6 +59,7 @@ CHECKED = {
     ("digest_subscriptions", "status"): SubscriptionStatus,
     ("digest_deliveries", "status"): DeliveryStatus,
     ("email_outbox", "status"): OutboxStatus,
+    ("advice_nudges", "kind"): AdviceNudgeKind,
 }
 CASES = [pytest.param(table, column, enum, id=f"{table}.{column}")
          for (table, column), enum in CHECKED.items()]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from forum.forms import DateInRange
+from forum.forms import DateInRange, normalize_newlines
 from forum.models.moderation import PHRASE_ACTIONS, PHRASE_CATEGORIES
 
 
@@ -58,3 +65,27 @@ class PhraseForm(FlaskForm):
 
 class PhraseUpdateForm(PhraseForm):
     phrase = None
+
+
+class ScreeningRulesForm(FlaskForm):
+    """The admins' additions to the crisis-screening rules, and a sample to try them on.
+    "Try" checks the additions and screens the sample without saving anything."""
+
+    additions = TextAreaField(
+        "Your additions",
+        description="TOML in the shipped rules' format (below). Additions can add terms, "
+                    "cues, spellings and rules; a rule with a shipped rule's name replaces it.",
+        filters=[normalize_newlines], validators=[Optional(), Length(max=50_000)])
+    sample = TextAreaField(
+        "Sample text to try",
+        description="Screened with the rules above (your additions included) when you press "
+                    "Try. It is not saved or logged.",
+        filters=[normalize_newlines], validators=[Optional(), Length(max=10_000)])
+    note = StringField("What changed and why (for the audit log)",
+                       validators=[Length(max=200)])
+    try_sample = SubmitField("Try the sample")
+    save = SubmitField("Save additions")
+
+    def validate_note(self, field):
+        if self.save.data and not (field.data or "").strip():
+            raise ValidationError("Say what changed and why: it goes in the audit log.")

@@ -9,7 +9,16 @@ from sqlalchemy import func, select
 
 from forum.clock import utcnow
 from forum.extensions import db
-from forum.models import CategoryModerator, ModeratorTraining, Post, ReviewItem, Thread, User
+from forum.models import (
+    AdviceNudge,
+    AdviceNudgeKind,
+    CategoryModerator,
+    ModeratorTraining,
+    Post,
+    ReviewItem,
+    Thread,
+    User,
+)
 from forum.models.users import display_name_key
 from forum.permissions import RECERTIFY_WITHIN_DAYS, current_trainings, latest_trainings
 
@@ -48,9 +57,38 @@ def program_stats() -> dict:
         "open_crisis": _count(select(func.count()).select_from(ReviewItem)
                               .where(ReviewItem.status == "open", ReviewItem.is_crisis.is_(True))),
         "median_claim_minutes": _median_minutes((c, cl) for c, cl, _ in resolved),
+        **_crisis_claims(month),
         "median_resolve_minutes": _median_minutes((c, r) for c, _, r in resolved),
         "resolved_month": len(resolved),
     }
+
+
+def _crisis_claims(since) -> dict:
+    """How fast crisis items were claimed: every crisis item claimed since ``since``,
+    whether or not it is resolved yet (the figure that matters is how long a member in
+    crisis waited for a human), and the slowest of them."""
+    pairs = db.session.execute(
+        select(ReviewItem.created_at, ReviewItem.claimed_at)
+        .where(ReviewItem.is_crisis.is_(True), ReviewItem.claimed_at >= since)
+    ).all()
+    waits = [(claimed - created).total_seconds() / 60 for created, claimed in pairs]
+    return {
+        "crisis_claimed_month": len(pairs),
+        "crisis_median_claim_minutes": _median_minutes(pairs),
+        "crisis_slowest_claim_minutes": round(max(waits), 1) if waits else None,
+    }
+
+
+def advice_nudges() -> dict[str, int]:
+    """How often the dose-advice prompt was shown in the last RECENT_DAYS days, and how
+    often the post that followed was rephrased or posted anyway (one count per kind,
+    zero included)."""
+    since = utcnow() - timedelta(days=RECENT_DAYS)
+    rows = db.session.execute(
+        select(AdviceNudge.kind, func.count()).where(AdviceNudge.created_at >= since)
+        .group_by(AdviceNudge.kind)).all()
+    counts = dict(rows)
+    return {kind.value: counts.get(kind.value, 0) for kind in AdviceNudgeKind}
 
 
 def staff() -> list[tuple[User, ModeratorTraining | None]]:

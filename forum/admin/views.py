@@ -27,7 +27,7 @@ def _admins_only():
 def dashboard():
     """The program's health at a glance."""
     return render_template("admin/dashboard.html", stats=queries.program_stats(),
-                           due=queries.recertification_due())
+                           nudges=queries.advice_nudges(), due=queries.recertification_due())
 
 
 @bp.get("/people")

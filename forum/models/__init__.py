@@ -28,11 +28,14 @@ from forum.models.moderation import (
     ModerationNotice,
     ModeratorTraining,
     ReviewItem,
+    ScreeningRules,
     WatchedPhrase,
 )
+from forum.models.nudges import AdviceNudge
 from forum.models.search import SearchOutbox
 from forum.models.users import ROLES, User, display_name_key, normalize_email
 from forum.models.vocab import (
+    AdviceNudgeKind,
     AuditTargetType,
     DeliveryStatus,
     FlagReason,
@@ -66,6 +69,7 @@ __all__ = [
     "ModerationNotice",
     "ModeratorTraining",
     "ReviewItem",
+    "ScreeningRules",
     "WatchedPhrase",
     "POST_STATUSES",
     "REACTION_KINDS",
@@ -93,4 +97,6 @@ __all__ = [
     "SubscriptionStatus",
     "check_in",
     "OutboxStatus",
+    "AdviceNudge",
+    "AdviceNudgeKind",
 ]

@@ -201,6 +201,23 @@ class WatchedPhrase(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
 
+class ScreeningRules(db.Model):
+    """One version of the admins' local additions to the crisis-screening rules (TOML in
+    the shipped ``rules.toml`` format). The newest version is in force; older ones are
+    kept so anyone can see what changed, when and by whom."""
+
+    __tablename__ = "screening_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    additions: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    created_by: Mapped[User | None] = relationship()
+
+
 class AuditEntry(db.Model):
     """An append-only record of a moderator's or admin's action."""
 

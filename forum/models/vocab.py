@@ -96,6 +96,15 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class AdviceNudgeKind(StrEnum):
+    """``advice_nudges.kind``: the dose-advice prompt was shown, or the post that followed
+    it was rephrased or posted anyway."""
+
+    SHOWN = "shown"
+    REPHRASED = "rephrased"
+    POSTED_ANYWAY = "posted_anyway"
+
+
 # --- not (yet) enforced by the database: a CHECK constraint would need a migration ----
 
 
@@ -120,6 +129,7 @@ class ReviewSource(StrEnum):
     FLAGS = "flags"
     PRE_MODERATION = "pre_moderation"
     WATCHED_PHRASE = "watched_phrase"
+    SCREENING_RULES = "screening_rules"
     SCREENING = "screening"  # the risk engine (forum.moderation.screening)
 
 

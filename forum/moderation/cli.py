@@ -37,14 +37,19 @@ def install_phrases_command():
 @moderation_cli.command("screening-eval")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--misses", is_flag=True, help="Also list the items the screener got wrong.")
-def screening_eval_command(path, misses):
+@click.option("--shipped-only", is_flag=True,
+              help="Use the shipped rules alone, without the admins' local additions.")
+def screening_eval_command(path, misses, shipped_only):
     """Run the risk engine over a JSON-lines file of labelled posts
     ({"text", "label": crisis|concern|none, "kind": emotional|medical|null}) and print a
-    confusion table; the last line is the summary the targets are checked against."""
+    confusion table; the last line is the summary the targets are checked against.
+    The rules are those in force (shipped plus the admins' additions) unless
+    --shipped-only."""
+    from forum.moderation.screening.custom import active_rules
     from forum.moderation.screening.evaluate import evaluate, read_items
 
     try:
-        result = evaluate(read_items(path))
+        result = evaluate(read_items(path), None if shipped_only else active_rules())
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     if misses:

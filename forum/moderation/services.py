@@ -140,9 +140,28 @@ def flag_post(post: Post, *, reporter: User, reason: str, message: str,
                 "Several members asked the moderators to look at your post, so it is hidden "
                 "until a trained peer moderator has reviewed it. You will hear the outcome.",
                 post)
+    if reason == "risk_of_harm":
+        _hold_for_care(post, item)
     if item.is_crisis and item.alerted_at is None:  # "at risk of harm": alert on-duty now
         alerts.alert_on_duty(item)
     return flag
+
+
+def _hold_for_care(post: Post, item: ReviewItem) -> None:
+    """A member fears the author is at risk: hold the post at once (so the alert's "held"
+    is true), and tell the author gently, with where to find help now. The author never
+    learns who flagged."""
+    if post.status != "visible":
+        return  # already held, hidden or removed: nothing more to hold
+    change_post_status(post, "pending")
+    audit(None, "hold", target_type="post", target_id=post.id, category_id=item.category_id,
+          reason="a member flagged it as at risk of harm",
+          before={"status": "visible"}, after={"status": "pending"})
+    _notify(post.author, "held_for_care",
+            "Someone in the community was worried about you after reading your post, so "
+            "it is held while a trained peer moderator looks at it. You have done nothing "
+            "wrong. If you need help now, the \u201cNeed help now?\u201d page at the top of "
+            "every page lists who to call.", post)
 
 
 def claim(item: ReviewItem, *, moderator: User) -> None:

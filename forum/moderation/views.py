@@ -38,6 +38,7 @@ from forum.moderation.forms import (
     ReasonForm,
     SuspendForm,
 )
+from forum.pages.services import crisis_help, crisis_kind
 from forum.threads import queries as thread_queries
 from forum.web import ID, moderator_required, page_number
 from forum.web import me as _me
@@ -296,6 +297,14 @@ def flag(post_id):
         db.session.rollback()
         flash("You have already flagged this post. A moderator will look at it.", "info")
         return redirect(url_for("threads.permalink", post_id=post.id)), 303
+    if form.reason.data == "risk_of_harm":
+        # The post is now held, so the flagger goes back to the thread, not to the post.
+        flash("Thank you for looking out for them. The post is held and the trained peer "
+              "moderators on duty have been alerted now. The author won't know who flagged "
+              "it. If someone is in immediate danger, call the emergency number.", "success")
+        if permissions.can_view_thread(current_user, post.thread):
+            return redirect(url_for("threads.show", thread_id=post.thread_id))
+        return redirect(url_for("threads.category", slug=post.thread.category.slug))
     flash("Thank you. A trained peer moderator will look at this post. The author won't "
           "know who flagged it.", "success")
     return redirect(url_for("threads.permalink", post_id=post.id))
@@ -327,11 +336,12 @@ def mark_notices_read():
 @bp.get(f"/support/<{ID}:post_id>")
 @login_required
 def support(post_id):
-    """The supportive page shown to the author of a post held for a crisis review."""
+    """The supportive page shown to the author of a post held for a crisis review: for a
+    medical crisis, what to do in a medical emergency first; then emotional support and
+    the region's crisis lines."""
     post = db.session.get(Post, post_id)
     if post is None or post.author_id != current_user.id:
         abort(404)
     return render_template("moderation/support.html", post=post,
-                           crisis_text=current_app.config["CRISIS_TEXT"],
-                           contacts=current_app.config["CRISIS_CONTACTS"],
+                           crisis=crisis_help(current_app.config), kind=crisis_kind(post.id),
                            reasons=FLAG_REASONS)

@@ -2,25 +2,31 @@
 
 Each view parses the form, authorises, calls one ``forum.posting.services`` function,
 commits once and tells the member what happened to their post: published, held for a
-moderator, or (for a crisis) the supportive page.
+moderator, or (for a crisis) the supportive page. Before that, the member may be asked
+first, on the same form with their text kept: about contact details, about dose
+instructions to someone else, or both.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from forum import permissions, ratelimits
 from forum.errors import refuse
 from forum.extensions import db
 from forum.posting import services
+from forum.posting.forms import EditPostForm, NewThreadForm, ReplyForm
 from forum.text import quote_markdown
 from forum.threads import queries
-from forum.threads.forms import EditPostForm, NewThreadForm, ReplyForm
 from forum.threads.services import ThreadLocked
 from forum.web import ID, log_in_first, me, parse_number
 
 bp = Blueprint("posting", __name__)
+# The form (new thread in a category, reply to a thread, edit of a post) whose dose-advice
+# prompt was last counted, so a browser resending that first submission (a reload) does
+# not count it again. Forgotten once a post is written there.
+DOSE_PROMPT_COUNTED = "dose_prompt_counted"
 # A moderator locked the thread between the page load and the reply.
 bp.register_error_handler(ThreadLocked, refuse(
     403, "This thread was closed to new replies. Your reply was not posted."))
@@ -28,6 +34,7 @@ bp.register_error_handler(ThreadLocked, refuse(
 
 def _after_submit(result: services.Submitted, posted_message: str, target: str | None = None):
     """Tell the member what happened to their post and where to go next."""
+    session.pop(DOSE_PROMPT_COUNTED, None)
     if result.crisis:
         return redirect(url_for("moderation.support", post_id=result.post.id))
     if result.held:
@@ -39,14 +46,29 @@ def _after_submit(result: services.Submitted, posted_message: str, target: str |
     return redirect(target or queries.post_url(result.post))
 
 
-def _submit(template: str, form, submit, **context):
+def _advice_choice(form, where: str) -> services.AdviceChoice:
+    """The member's answer to the dose-advice prompt, from ``form`` (``where`` names the
+    form: "reply:12")."""
+    prompted = form.dose_prompted.data == "1"
+    return services.AdviceChoice(
+        post_anyway=form.dose_post_anyway.data, prompted=prompted,
+        counted=prompted or session.get(DOSE_PROMPT_COUNTED) == where)
+
+
+def _submit(template: str, form, submit, where: str, **context):
     """Run ``submit()``; on a question for the member or a refusal, show the form again
-    (the contact-details prompt with 200, a blocked post with 400). Returns the
-    service's result, or the response to send instead."""
+    with their text (the contact-details and dose-advice prompts with 200, after
+    committing the prompt's count; a blocked post with 400). Returns the service's
+    result, or the response to send instead."""
     try:
         return submit(), None
-    except services.ContactDetailsFound as found:
-        return None, render_template(template, form=form, personal_info=found.found, **context)
+    except services.AskFirst as ask:
+        if ask.dose_advice:
+            form.dose_prompted.data = "1"
+            session[DOSE_PROMPT_COUNTED] = where
+        db.session.commit()  # the count of a shown prompt, if any; never the post
+        return None, render_template(template, form=form, personal_info=ask.found,
+                                     dose_advice=ask.dose_advice, **context)
     except services.PostBlocked as blocked:
         form.body.errors.append(blocked.message)
         return None, (render_template(template, form=form, **context), 400)
@@ -65,10 +87,11 @@ def new_thread(slug):
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("posting/new.html", category=cat, form=form), status
+    where = f"thread:{cat.id}"
     result, response = _submit("posting/new.html", form, lambda: services.submit_thread(
         cat, author=me(), title=form.title.data, body=form.body.data,
-        personal_info_confirmed=form.share_anyway.data,
-        moderator_led=form.moderator_led.data), category=cat)
+        personal_info_confirmed=form.share_anyway.data, advice=_advice_choice(form, where),
+        moderator_led=form.moderator_led.data), where, category=cat)
     if response is not None:
         return response
     db.session.commit()
@@ -91,9 +114,10 @@ def create_reply(thread_id):
         return render_template("posting/reply.html", thread=thread, form=form)
     if not form.validate():
         return render_template("posting/reply.html", thread=thread, form=form), 400
+    where = f"reply:{thread.id}"
     result, response = _submit("posting/reply.html", form, lambda: services.submit_reply(
-        thread, author=me(), body=form.body.data,
-        personal_info_confirmed=form.share_anyway.data), thread=thread)
+        thread, author=me(), body=form.body.data, personal_info_confirmed=form.share_anyway.data,
+        advice=_advice_choice(form, where)), where, thread=thread)
     if response is not None:
         return response
     db.session.commit()
@@ -124,9 +148,11 @@ def edit_post(post_id):
         status = 400 if request.method == "POST" else 200
         return render_template("posting/edit.html", post=post, form=form,
                                opening=opening), status
+    where = f"edit:{post.id}"
     result, response = _submit("posting/edit.html", form, lambda: services.submit_edit(
         post, editor=me(), body=form.body.data, title=form.title.data if opening else None,
-        personal_info_confirmed=form.share_anyway.data), post=post, opening=opening)
+        personal_info_confirmed=form.share_anyway.data, advice=_advice_choice(form, where)),
+        where, post=post, opening=opening)
     if response is not None:
         return response
     db.session.commit()

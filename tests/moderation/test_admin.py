@@ -12,7 +12,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import CategoryModerator, ModeratorTraining, User, WatchedPhrase
 from tests.factories import make_moderator, make_user
-from tests.helpers import audit_rows, count, flag, text
+from tests.helpers import audit_rows, count, flag, newest_post, open_item, text
 
 
 @pytest.fixture
@@ -247,6 +247,30 @@ def test_dashboard_numbers_and_recertification(app, client, mod_forum, login, fr
     soon = (frozen_clock.now.date() + timedelta(days=10)).isoformat()
     assert f"Sue Soon</a>: training valid until {soon}" in due
     assert "Mo Derator" not in due and "Bea Twomod" not in due
+
+
+def test_dashboard_shows_how_fast_crisis_items_are_claimed(app, client, mod_forum, login,
+                                                            frozen_clock):
+    """Claimed crisis items count whether resolved or not; other items don't."""
+    login("admin")
+    page = text(client.get("/admin/"))
+    assert "<dt>Crisis items: median time to claim (30 days)</dt><dd>–</dd>" in page
+    login("ann")
+    client.post(f"/t/{mod_forum.thread_id}/reply", data={"body": "I want to die"})
+    login("cat")
+    flag(client, mod_forum.reply_bob_id, "risk_of_harm")
+    flag(client, mod_forum.reply_ann_id, "spam")
+    with app.app_context():
+        items = [open_item(newest_post().id).id, open_item(mod_forum.reply_bob_id).id,
+                 open_item(mod_forum.reply_ann_id).id]
+    login("mod")
+    for item_id, minutes in zip(items, (4, 6, 60), strict=True):
+        frozen_clock.advance(minutes=minutes)
+        assert client.post(f"/mod/items/{item_id}/claim").status_code == 302
+    login("admin")
+    page = text(client.get("/admin/"))
+    assert "<dt>Crisis items: median time to claim (30 days)</dt><dd>7.0 min</dd>" in page
+    assert "<dt>Crisis items: slowest claim (30 days)</dt><dd>10.0 min</dd>" in page
 
 
 def test_people_page_lists_staff_with_lapsed_powers(client, mod_forum, login):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from forum.extensions import db
@@ -38,7 +40,9 @@ def test_each_reason_opens_a_review_item(app, client, mod_forum, login, reason):
     response = flag(client, mod_forum.reply_ann_id, reason, message)
 
     assert response.status_code == 302
-    assert response.location == f"/p/{mod_forum.reply_ann_id}"
+    held = reason == "risk_of_harm"
+    assert response.location == (f"/t/{mod_forum.thread_id}" if held
+                                 else f"/p/{mod_forum.reply_ann_id}")
     page = text(client.get(response.location, follow_redirects=True))
     assert "The author won&#39;t know who flagged it" in page
     with app.app_context():
@@ -48,7 +52,8 @@ def test_each_reason_opens_a_review_item(app, client, mod_forum, login, reason):
         assert (item.reason, item.priority, item.source, item.category_id) == (
             reason, PRIORITY[reason], "flags", mod_forum.type1_id)
         assert item.is_crisis is (reason == "risk_of_harm")
-        assert db.session.get(Post, mod_forum.reply_ann_id).status == "visible"
+        expected = "pending" if held else "visible"
+        assert db.session.get(Post, mod_forum.reply_ann_id).status == expected
 
 
 def test_something_else_needs_a_message(app, client, mod_forum, login):
@@ -81,6 +86,52 @@ def test_at_risk_of_harm_alerts_the_on_duty_moderator(app, client, mod_forum, lo
     login("cat")
     flag(client, mod_forum.reply_ann_id, "risk_of_harm")
     assert len(mailbox.to(mod_forum.emails["mod"])) == 1  # one alert per item
+
+
+def test_at_risk_of_harm_holds_the_post_and_says_so_truthfully(app, client, mod_forum, login,
+                                                               mailbox):
+    login("bob")
+    flag(client, mod_forum.reply_ann_id, "risk_of_harm", "She sounds in danger")
+    with app.app_context():
+        assert db.session.get(Post, mod_forum.reply_ann_id).status == "pending"
+        item = open_item(mod_forum.reply_ann_id)
+        assert item.is_crisis and item.source == "flags"
+        [hold] = audit_rows("hold")
+        assert (hold.target_id, json.loads(hold.before), json.loads(hold.after)) == (
+            mod_forum.reply_ann_id, {"status": "visible"}, {"status": "pending"})
+        [notice] = notices(mod_forum.ids["ann"])
+        assert notice.kind == "held_for_care" and "Need help now?" in notice.message
+        assert "Bob" not in notice.message
+    alert = email_text(mailbox.to(mod_forum.emails["mod"])[0])
+    assert "A member flagged a post" in alert
+    assert "The post is held (not shown to members)" in alert
+    # Other members no longer see it; the author still does, marked as held.
+    login("cat")
+    assert "answer about snacks" not in text(client.get(f"/t/{mod_forum.thread_id}"))
+    login("ann")
+    assert "answer about snacks" in text(client.get(f"/t/{mod_forum.thread_id}"))
+    # The moderator may approve (publish) or reject it; approving publishes it again.
+    login("mod")
+    assert act(client, item.id, "approve", reason="Checked in with Ann").status_code == 302
+    with app.app_context():
+        assert db.session.get(Post, mod_forum.reply_ann_id).status == "visible"
+
+
+def test_flagging_an_opening_post_at_risk_returns_to_the_category(app, client, mod_forum,
+                                                                  login):
+    login("bob")
+    response = flag(client, mod_forum.opening_id, "risk_of_harm")
+    assert response.location == "/c/type-1"
+    with app.app_context():
+        assert db.session.get(Post, mod_forum.opening_id).status == "pending"
+
+
+def test_other_reasons_do_not_hold_the_post(app, client, mod_forum, login):
+    login("bob")
+    flag(client, mod_forum.reply_ann_id, "spam")
+    with app.app_context():
+        assert db.session.get(Post, mod_forum.reply_ann_id).status == "visible"
+        assert not audit_rows("hold")
 
 
 def test_a_member_flags_a_post_once(app, client, mod_forum, login):

@@ -173,6 +173,41 @@ def test_editing_a_post_into_a_crisis_holds_it(app, client, mod_forum, login, ma
     assert len(mailbox.to(mod_forum.emails["mod"])) == 1
 
 
+def test_edits_are_rescreened_and_a_held_crisis_stays_held(app, client, mod_forum, login,
+                                                            mailbox):
+    """The risk engine (not only phrases) reads an edit; editing a held crisis post into
+    harmless words neither publishes it nor closes its item: a moderator decides."""
+    login("ann")
+    edit = f"/p/{mod_forum.reply_ann_id}/edit"
+    response = client.post(edit, data={"body": "I've been saving up all my lantus pens. "
+                                               "Tonight I'm going to take every one of them."})
+    assert response.location == f"/support/{mod_forum.reply_ann_id}"
+    with app.app_context():
+        item = open_item(mod_forum.reply_ann_id)
+        assert (item.is_crisis, item.source, item.risk_kind) == (True, "screening", "emotional")
+        assert item.risk_evidence
+    response = client.post(edit, data={"body": "Sorry, ignore me. Snacks are fine."})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Post, mod_forum.reply_ann_id).status == "pending"
+        again = open_item(mod_forum.reply_ann_id)
+        assert (again.id, again.is_crisis, again.status) == (item.id, True, "open")
+        assert counter_mismatches() == []
+    assert len(mailbox.to(mod_forum.emails["mod"])) == 1  # alerted once, not per edit
+
+
+def test_editing_a_post_into_a_concern_opens_a_check_in(app, client, mod_forum, login):
+    login("ann")
+    response = client.post(f"/p/{mod_forum.reply_ann_id}/edit",
+                           data={"body": "Honestly I'm so burnt out with diabetes, I've "
+                                         "stopped checking my levels at all this week."})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Post, mod_forum.reply_ann_id).status == "visible"
+        item = open_item(mod_forum.reply_ann_id)
+        assert (item.reason, item.is_crisis) == ("check_in", False)
+
+
 # --- contact details ----------------------------------------------------------------------
 
 def test_contact_details_prompt_first_then_post_and_queue(app, client, mod_forum, login):

@@ -2,7 +2,8 @@
 check-in), watched phrases, personal information and pre-moderation of new members.
 Pure decisions; no writes.
 
-The risk engine (``engine.assess``, rules in ``rules.toml``) reads the language of risk:
+The risk engine (``engine.assess``, rules in ``rules.toml`` plus the admins' additions,
+``custom.py``) reads the language of risk:
 a ``crisis`` holds the post and alerts on-duty moderators exactly like a crisis phrase;
 a ``concern`` publishes it and opens a check-in review item. Both carry the engine's
 evidence (rule and matched words) to the review item.
@@ -19,6 +20,7 @@ from forum.extensions import db
 from forum.models import Post, User, WatchedPhrase
 from forum.models.moderation import PHRASE_CATEGORIES, PHRASE_CATEGORY_REASON
 from forum.models.vocab import FlagReason, ReviewSource
+from forum.moderation.screening.custom import active_rules
 from forum.moderation.screening.engine import RiskDecision, assess, phrase_in_safe_context
 from forum.moderation.watch import find_matches, fold_phrase, personal_info
 
@@ -87,7 +89,8 @@ def screen(author: User, text: str, *, is_staff: bool, new_post: bool = True,
     say the phrase is safe where it stands (past, question, advice, negation, idiom...):
     then the post is published with a check-in item naming the phrase.
     """
-    result = Screening(risk=assess(text))
+    rules = active_rules()
+    result = Screening(risk=assess(text, rules))
     matches = find_matches(text, db.session.scalars(select(WatchedPhrase)).all())
     crisis = [m for m in matches if m.category in CRISIS_CATEGORIES]
     blocking = [m for m in matches if m.action == "block" and m.category not in CRISIS_CATEGORIES]
@@ -98,7 +101,7 @@ def screen(author: User, text: str, *, is_staff: bool, new_post: bool = True,
         if match.action == "block" and not is_crisis:
             continue
         if is_crisis and result.risk.decision != "crisis" and phrase_in_safe_context(
-                text, fold_phrase(match.phrase)):
+                text, fold_phrase(match.phrase), rules):
             # "I was in DKA two years ago", "this sensor is killing me": the engine's cues
             # say the phrase is not a crisis here. Published, and a moderator checks in.
             result.reviews.append(Review("watched_phrase", FlagReason.CHECK_IN,

@@ -148,14 +148,30 @@ class _Reading:
         # One pass per concept over the whole text: sentences joined by " | ", which no
         # term can match across, then each match mapped back to its sentence.
         joined, starts = self.joined, self._starts
+        unions = self.rules.unions
         needed = {c for rule in self.rules.rules for c in rule.all}
+        needed |= {part for name in needed & unions.keys() for part in unions[name]}
         for name, pattern in self.rules.concepts.items():
-            if name not in needed:
+            if name not in needed or name in unions:
                 continue
             for match in self.scan(pattern):
                 index = bisect_right(starts, match.start()) - 1
                 start = joined.count(" ", starts[index], match.start())
                 self._add(name, index, start, match.group())
+        for name in needed & unions.keys():
+            self._add_union(name, unions[name])
+
+    def _add_union(self, name: str, parts: tuple[str, ...]) -> None:
+        """The hits of a lexicon made only of other lexicons: theirs, without overlaps
+        (the longer of two overlapping hits is kept, as one scan would find it)."""
+        found = sorted((h for part in parts for h in self.hits.get(part, ())),
+                       key=lambda h: (h.sentence, h.start, -len(h.words)))
+        last = None
+        for hit in found:
+            if last is not None and self._overlap(hit, last):
+                continue
+            self._add(name, hit.sentence, hit.start, hit.words)
+            last = hit
 
     def _find_measures(self) -> None:
         rules, starts, joined = self.rules, self._starts, self.joined
@@ -199,6 +215,20 @@ class _Reading:
                 return True
         return False
 
+    def _span(self, hit: Hit) -> int:
+        """How many words ``hit`` covers (a measure's hit quotes words around its number,
+        but covers the number alone)."""
+        size = hit.words.count(" ") + 1
+        words = self.words[hit.sentence]
+        return size if " ".join(words[hit.start:hit.start + size]) == hit.words else 1
+
+    def _overlap(self, one: Hit, other: Hit) -> bool:
+        """Whether two hits share words of the same sentence."""
+        if one.sentence != other.sentence:
+            return False
+        return (one.start < other.start + self._span(other)
+                and other.start < one.start + self._span(one))
+
     def window_cancelled(self, rule: Rule, first: int, last: int) -> bool:
         """Whether a window cue sits in the evidence's sentences or the one after them
         ("ketones 3.4 at lunch. Back down to 0.3 now")."""
@@ -226,7 +256,9 @@ class _Reading:
         for anchor in live[0]:
             chosen = [anchor]
             for hits in live[1:]:
-                near = [h for h in hits if abs(h.sentence - anchor.sentence) <= rule.window]
+                # each concept needs words of its own: one phrase in two lexicons is one hit
+                near = [h for h in hits if abs(h.sentence - anchor.sentence) <= rule.window
+                        and not any(self._overlap(h, c) for c in chosen)]
                 if not near:
                     break
                 chosen.append(min(near, key=lambda h: abs(h.sentence - anchor.sentence)))

@@ -99,6 +99,9 @@ class RuleSet:
     numbers: dict[str, frozenset[str]] = field(default_factory=dict)
     # word -> the matchers one of whose prefixes it starts with (filled as words are seen)
     stem_cache: dict[str, frozenset[int]] = field(default_factory=dict)
+    # lexicon -> the lexicons it is made of, when its terms are only ``@name``s: the engine
+    # takes their matches instead of scanning the text again
+    unions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def stem_matchers(self, word: str) -> frozenset[int]:
         """``id()`` of every matcher with a prefix that ``word`` starts with."""
@@ -331,8 +334,10 @@ def parse_rules(data: dict) -> RuleSet:
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise RulesError(f"[numbers] {key}: must be a list of strings")
         numbers[key] = frozenset(v.lower() for v in values)
+    unions = {name: tuple(term[1:] for term in terms) for name, terms in lexicons.items()
+              if all(re.fullmatch(r"@[a-z0-9_]+", term) for term in terms)}
     return RuleSet(spellings, idioms, concepts, cues, measures, readings, thresholds, rules,
-                   numbers)
+                   numbers, unions=unions)
 
 
 def load_rules(path: Path | str = RULES_FILE) -> RuleSet:
@@ -348,3 +353,107 @@ def load_rules(path: Path | str = RULES_FILE) -> RuleSet:
 def default_rules() -> RuleSet:
     """The shipped rules, loaded once per process."""
     return load_rules()
+
+
+# --- local additions: rules an admin adds from the admin pages ----------------------------
+
+@lru_cache(maxsize=1)
+def _shipped_text() -> str:
+    return RULES_FILE.read_text(encoding="utf-8")
+
+
+def shipped_rules_text() -> str:
+    """The shipped ``rules.toml``, comments and sources included (shown to admins)."""
+    return _shipped_text()
+
+
+def parse_additions(text: str) -> dict:
+    """Local additions (TOML in the shipped file's format), parsed; ``RulesError`` with
+    the line if they are not valid TOML."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RulesError(f"Not valid TOML: {error}") from None
+
+
+def merge_rules(shipped: dict, additions: dict) -> dict:
+    """The shipped rules extended by ``additions``, as one parsed TOML document.
+
+    Additions can only add: terms are appended to a lexicon, cue or the idioms (or make a
+    new one), spellings and measures are added, and a rule, measure or threshold with a
+    new name is appended. A rule with a shipped rule's name replaces it (so an admin can
+    widen a rule's window or cues), but the shipped decision of a crisis rule cannot be
+    lowered: weakening the safety net takes a code change, reviewed, not a form.
+    """
+    unknown = set(additions) - {"version", "spellings", "lexicons", "idioms", "cues",
+                                "measures", "thresholds", "rules", "numbers"}
+    if unknown:
+        raise RulesError(f"unknown section(s): {', '.join(sorted(unknown))}")
+    merged = {key: (dict(value) if isinstance(value, dict) else
+                    list(value) if isinstance(value, list) else value)
+              for key, value in shipped.items()}
+    merged["spellings"] = {**shipped.get("spellings", {}), **additions.get("spellings", {})}
+    for section in ("lexicons", "cues"):
+        table = {name: dict(entry) for name, entry in shipped.get(section, {}).items()}
+        for name, entry in _table(additions, section).items():
+            if not isinstance(entry, dict):
+                raise RulesError(f"[{section}.{name}] must be a table with 'terms'")
+            old = table.get(name, {})
+            table[name] = {**old, **entry,
+                           "terms": [*old.get("terms", []), *_terms(f"[{section}.{name}]",
+                                                                    entry)]}
+        merged[section] = table
+    if "idioms" in additions:
+        merged["idioms"] = {"terms": [*shipped.get("idioms", {}).get("terms", []),
+                                      *_terms("[idioms]", _table(additions, "idioms"))]}
+    merged["measures"] = {**shipped.get("measures", {}), **_table(additions, "measures")}
+    numbers = {key: list(values) for key, values in shipped.get("numbers", {}).items()}
+    for key, values in _table(additions, "numbers").items():
+        if not isinstance(values, list):
+            raise RulesError(f"[numbers] {key}: must be a list of strings")
+        numbers[key] = [*numbers.get(key, []), *values]
+    merged["numbers"] = numbers
+    merged["thresholds"] = _by_name(shipped.get("thresholds", []),
+                                    _list(additions, "thresholds"), "thresholds")
+    shipped_rules = {r.get("name"): r for r in shipped.get("rules", [])}
+    for rule in _list(additions, "rules"):
+        before = shipped_rules.get(rule.get("name"))
+        if before and before.get("decision") == "crisis" and rule.get("decision") != "crisis":
+            raise RulesError(f"rule {rule.get('name')!r}: a shipped crisis rule can't be "
+                             "turned into a lesser decision here")
+    merged["rules"] = _by_name(shipped.get("rules", []), _list(additions, "rules"), "rules")
+    return merged
+
+
+def _table(data: dict, section: str) -> dict:
+    value = data.get(section, {})
+    if not isinstance(value, dict):
+        raise RulesError(f"[{section}] must be a table")
+    return value
+
+
+def _list(data: dict, section: str) -> list[dict]:
+    value = data.get(section, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise RulesError(f"[[{section}]] entries must be tables")
+    for entry in value:
+        if not isinstance(entry.get("name"), str) or not entry["name"].strip():
+            raise RulesError(f"every [[{section}]] entry needs a name")
+    return value
+
+
+def _by_name(shipped: list[dict], added: list[dict], section: str) -> list[dict]:
+    """``shipped`` with entries of ``added`` replacing those of the same name, new ones last."""
+    names = [entry.get("name") for entry in added]
+    if len(names) != len(set(names)):
+        raise RulesError(f"[[{section}]]: two entries have the same name")
+    replacing = {entry["name"]: entry for entry in added}
+    out = [replacing.pop(entry.get("name"), entry) for entry in shipped]
+    return out + [entry for entry in added if entry["name"] in replacing]
+
+
+def rules_with_additions(additions_text: str) -> RuleSet:
+    """The shipped rules extended by an admin's additions, validated and compiled; raises
+    ``RulesError`` saying what is wrong."""
+    merged = merge_rules(tomllib.loads(_shipped_text()), parse_additions(additions_text))
+    return parse_rules(merged)

@@ -21,6 +21,8 @@ _SENTENCE_END = re.compile(r"(?:(?<!\d)\.|\.(?!\d)|[!?;:\n\u2026]|\s[-\u2013\u20
 _MARKS = re.compile("[\u0300-\u036f\u00ad\u200b-\u200f\u2060-\u2064\ufeff\ufe0e\ufe0f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z0-9]+")
+# Urine ketone strips are read in plus signs ("ketones +++"): spelt out as words.
+_PLUSES = re.compile(r"\+{2,}")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ def fold(text: str) -> str:
     Emoji and other symbols become spaces; letters of other scripts are dropped (the
     rules are English)."""
     text = _APOSTROPHES.sub("", text.casefold())
+    if "++" in text:
+        text = _PLUSES.sub(lambda m: " " + " ".join(["plus"] * len(m.group())) + " ", text)
     if text.isascii():
         return text
     decomposed = _MARKS.sub("", unicodedata.normalize("NFKD", text))
