@@ -117,6 +117,58 @@ def test_negation_only_reaches_a_few_words_back():
     assert decided("not sure why but I want to die tonight")[0] == "crisis"
 
 
+@pytest.mark.parametrize("text", [
+    "Thinking about taking the lot of you to the pub after the meetup, who's in?",
+    "I'm going to take all my old pens to the pharmacy for disposal.",
+    "Going to be gone by the weekend - off to Portugal! Any tips for insulin in the heat?",
+    "Made my peace with the fact that I'll never like carb counting",
+    "Slowly fading away from the Facebook groups, this forum is much nicer.",
+    "Sorry everyone, I won't make the meet this weekend.",
+    "Planning how to do my first marathon with a pump. Temp basals?",
+    "When my pump ran out of insulin on holiday, I had to use syringes for two days.",
+    "Burned myself on the oven again, I'm so clumsy.",
+    "Stopped my Novorapid at lunch because my dietitian said I could manage it with diet",
+])
+def test_risk_words_in_everyday_senses_are_not_a_crisis(text):
+    assert assess(text).decision != "crisis", assess(text)
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Throwing up since 4am, blood ketone meter says 2.4, stomach cramping", "medical"),
+    ("Urine ketones +++ and I'm throwing up. BG 26.", "medical"),
+    ("Vomiting non stop, BG HI, blood ketones won't read.", "medical"),
+    ("I've had to start stretching my insulin, 10 units a day instead of 30 till payday",
+     "medical"),
+    ("only taking it at dinner to make it last, about 20 units of humalog left", "medical"),
+    ("I keep thinking about driving my car into a wall on the way home from work.",
+     "emotional"),
+    ("ive been storing up my sons old insulin since he went on the pump. tonight is the night",
+     "emotional"),
+    ("Please tell my mum I'm sorry. I can't keep fighting this. I've got everything ready.",
+     "emotional"),
+    ("stopping my insulin and just fading away. I'm so tired of this life.", "emotional"),
+])
+def test_wider_wording_still_reaches_a_crisis(text, kind):
+    assert decided(text) == ("crisis", kind), assess(text)
+
+
+def test_one_phrase_in_two_lexicons_is_one_sign():
+    # "made my peace" is a farewell sign; it must not also count as the intent beside it
+    assert decided("made my peace with night shifts")[0] != "crisis"
+    assert decided("I've made my peace with it. Please look after my cats. Tonight.")[0] == (
+        "crisis")
+
+
+def test_a_lexicon_of_lexicons_reuses_their_matches():
+    rules = parse_rules({"lexicons": {"a": {"terms": ["apple"]}, "b": {"terms": ["pear"]},
+                                      "ab": {"terms": ["@a", "@b"]}},
+                         "rules": [{"name": "two", "decision": "concern", "all": ["ab"],
+                                    "min_hits": 2}]})
+    assert rules.unions == {"ab": ("a", "b")}
+    assert assess("an apple and a pear", rules).decision == "concern"
+    assert assess("an apple and an apple", rules).decision == "none"
+
+
 # --- proximity ---------------------------------------------------------------------------
 
 def test_ketones_and_signs_must_be_near_each_other():

@@ -171,3 +171,19 @@ def test_screening_eval_uses_the_rules_in_force(app, runner, tmp_path):
     assert result.output.strip().splitlines()[-1].startswith("crisis_recall=1.00")
     result = runner.invoke(args=["moderation", "screening-eval", str(labelled), "--shipped-only"])
     assert result.output.strip().splitlines()[-1].startswith("crisis_recall=0.00")
+
+
+def test_screening_eval_works_before_the_migration_with_the_shipped_rules(app, runner,
+                                                                         tmp_path):
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text(f'{{"text": "{SAMPLE}", "label": "none", "kind": null}}\n')
+    with app.app_context():
+        ScreeningRules.__table__.drop(db.engine)
+    try:
+        result = runner.invoke(args=["moderation", "screening-eval", str(labelled)])
+    finally:
+        with app.app_context():
+            ScreeningRules.__table__.create(db.engine)
+    assert result.exit_code == 0, result.output
+    assert "using the shipped rules" in result.output
+    assert result.output.strip().splitlines()[-1].endswith("n=1")
