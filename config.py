@@ -143,6 +143,9 @@ class Config:
     PREMODERATION_POSTS = _env_int("PREMODERATION_POSTS", 2)
     FLAGS_TO_HIDE = _env_int("FLAGS_TO_HIDE", 3)
     CRISIS_ESCALATE_AFTER_MINUTES = _env_int("CRISIS_ESCALATE_AFTER_MINUTES", 15)
+    # A newcomer's thread with no reply from anyone else after this many hours is listed
+    # for the moderators under "Newcomers waiting".
+    NEWCOMER_REPLY_HOURS = _env_int("NEWCOMER_REPLY_HOURS", 12)
 
     # Host names the forum answers for (others get 400); default: SERVER_NAME's host, or
     # in development the HOST `make run` serves on plus localhost and 127.0.0.1.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from forum.clock import utcnow
 from forum.extensions import db
@@ -20,9 +22,12 @@ from forum.models import (
     User,
 )
 from forum.models.users import display_name_key
+from forum.moderation import newcomers
 from forum.permissions import RECERTIFY_WITHIN_DAYS, current_trainings, latest_trainings
 
 RECENT_DAYS = 30
+REPLY_WEEKS = 8  # weeks of reply times on the dashboard, this one included
+ANSWERED_WITHIN = timedelta(hours=24)
 
 
 def _count(stmt) -> int:
@@ -76,6 +81,71 @@ def _crisis_claims(since) -> dict:
         "crisis_claimed_month": len(pairs),
         "crisis_median_claim_minutes": _median_minutes(pairs),
         "crisis_slowest_claim_minutes": round(max(waits), 1) if waits else None,
+    }
+
+
+def reply_times(weeks: int = REPLY_WEEKS) -> list[dict]:
+    """Time to the first peer reply (a visible reply by someone other than the author)
+    per ISO week (UTC) of thread creation, newest week first, for the last ``weeks``
+    weeks: ``{"week", "starts", "all", "newcomers"}``, each group as ``_reply_summary``.
+
+    Threads count when their opening post is visible. One query: each thread's creation
+    time, whether it is a newcomer's, and its first peer reply from a grouped subquery.
+    """
+    now = utcnow()
+    this_week = _week_start(now)
+    since = this_week - timedelta(weeks=weeks - 1)
+    opening = aliased(Post)
+    first = newcomers.first_peer_replies(since=since)
+    rows = db.session.execute(
+        select(Thread.created_at, first.c.first_at,
+               newcomers.newcomer_opening(opening).label("newcomer"))
+        .join(opening, and_(opening.thread_id == Thread.id, opening.is_opening.is_(True)))
+        .outerjoin(first, first.c.thread_id == Thread.id)
+        .where(Thread.created_at >= since, opening.status == "visible")
+    ).all()
+    starts = [this_week - timedelta(weeks=n) for n in range(weeks)]
+    groups: dict[datetime, dict[str, list]] = {s: {"all": [], "newcomers": []} for s in starts}
+    for created, first_at, newcomer in rows:
+        week = groups.get(_week_start(created))
+        if week is None:  # created after "now" (a clock step back): not in any week shown
+            continue
+        week["all"].append((created, first_at))
+        if newcomer:
+            week["newcomers"].append((created, first_at))
+    return [{"week": "{}-W{:02d}".format(*start.isocalendar()[:2]), "starts": start,
+             "all": _reply_summary(groups[start]["all"], now),
+             "newcomers": _reply_summary(groups[start]["newcomers"], now)}
+            for start in starts]
+
+
+def _week_start(moment: datetime) -> datetime:
+    """Monday 00:00 UTC of ``moment``'s ISO week."""
+    return (moment - timedelta(days=moment.weekday())).replace(hour=0, minute=0, second=0,
+                                                               microsecond=0)
+
+
+def _reply_summary(threads: list[tuple[datetime, datetime | None]], now: datetime) -> dict:
+    """``threads`` (created, first peer reply or None) → counts, the median and 90th
+    percentile (nearest rank) hours to a first reply among answered threads, and the
+    share answered within ANSWERED_WITHIN among threads whose first 24 hours are over
+    (or that were already answered in time): an unanswered thread counts as not
+    answered in time, but a young one is not judged yet."""
+    hours = sorted((first - created).total_seconds() / 3600
+                   for created, first in threads if first is not None)
+    in_time = sum(1 for created, first in threads
+                  if first is not None and first - created <= ANSWERED_WITHIN)
+    judged = sum(1 for created, first in threads
+                 if now - created >= ANSWERED_WITHIN
+                 or (first is not None and first - created <= ANSWERED_WITHIN))
+    return {
+        "threads": len(threads),
+        "answered": len(hours),
+        "median_hours": round(median(hours), 1) if hours else None,
+        "p90_hours": round(hours[math.ceil(0.9 * len(hours)) - 1], 1) if hours else None,
+        "within_24h": in_time,
+        "judged": judged,
+        "share_24h": round(100 * in_time / judged) if judged else None,
     }
 
 

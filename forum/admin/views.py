@@ -27,7 +27,8 @@ def _admins_only():
 def dashboard():
     """The program's health at a glance."""
     return render_template("admin/dashboard.html", stats=queries.program_stats(),
-                           nudges=queries.advice_nudges(), due=queries.recertification_due())
+                           nudges=queries.advice_nudges(), due=queries.recertification_due(),
+                           reply_weeks=queries.reply_times())
 
 
 @bp.get("/people")

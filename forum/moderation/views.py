@@ -27,7 +27,7 @@ from forum.extensions import db
 from forum.forms import ConfirmForm
 from forum.models import Category, ModerationNotice, Post
 from forum.models.moderation import FLAG_REASONS
-from forum.moderation import queries, services
+from forum.moderation import newcomers, queries, services
 from forum.moderation.forms import (
     AuditFilterForm,
     FlagForm,
@@ -68,7 +68,28 @@ def queue():
         current_user, category_id=int(form.category.data) if form.category.data else None,
         reason=form.reason.data or None, status=status, page=page_number())
     return render_template("moderation/queue.html", pagination=pagination, form=form,
-                           status=status, duty_form=ConfirmForm())
+                           status=status, duty_form=ConfirmForm(),
+                           newcomers_waiting=_newcomers_waiting())
+
+
+def _newcomers_waiting() -> int:
+    return newcomers.waiting_count(current_user,
+                                   hours=current_app.config["NEWCOMER_REPLY_HOURS"])
+
+
+@bp.get("/mod/newcomers")
+@moderator_required
+def newcomers_waiting():
+    """Newcomers' threads nobody else has answered yet, oldest first, each with a
+    welcome reply to start from (it posts through the normal reply form)."""
+    hours = current_app.config["NEWCOMER_REPLY_HOURS"]
+    pagination = newcomers.waiting(current_user, hours=hours, page=page_number())
+    forum_name = current_app.config["FORUM_NAME"]
+    welcomes = {thread.id: newcomers.welcome_text(thread.author.display_name, forum_name)
+                for thread in pagination.items}
+    return render_template("moderation/newcomers.html", pagination=pagination, hours=hours,
+                           welcomes=welcomes, newcomer_posts=newcomers.NEWCOMER_POSTS,
+                           newcomers_waiting=pagination.total)
 
 
 @bp.get(f"/mod/items/<{ID}:item_id>")

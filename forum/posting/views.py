@@ -9,12 +9,23 @@ instructions to someone else, or both.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from forum import permissions, ratelimits
 from forum.errors import refuse
 from forum.extensions import db
+from forum.moderation import newcomers
 from forum.posting import services
 from forum.posting.forms import EditPostForm, NewThreadForm, ReplyForm
 from forum.text import quote_markdown
@@ -111,6 +122,7 @@ def create_reply(thread_id):
         return render_template("posting/reply.html", thread=thread, form=form), 403
     if request.method == "GET":
         _prefill_quote(form, thread)
+        _prefill_welcome(form, thread)
         return render_template("posting/reply.html", thread=thread, form=form)
     if not form.validate():
         return render_template("posting/reply.html", thread=thread, form=form), 400
@@ -131,6 +143,15 @@ def _prefill_quote(form, thread) -> None:
     quoted = queries.post_or_404(quote_id, current_user)
     if quoted.thread_id == thread.id and permissions.can_view_post(current_user, quoted):
         form.body.data = quote_markdown(quoted.author.display_name, quoted.body_source)
+
+
+def _prefill_welcome(form, thread) -> None:
+    """``?welcome=1`` from "Newcomers waiting": a moderator of the category starts from
+    the welcome reply (anyone else gets the empty form)."""
+    if (request.args.get("welcome") == "1" and current_user.id != thread.author_id
+            and permissions.can_moderate(current_user, thread.category_id)):
+        form.body.data = newcomers.welcome_text(thread.author.display_name,
+                                                current_app.config["FORUM_NAME"])
 
 
 @bp.route(f"/p/<{ID}:post_id>/edit", methods=["GET", "POST"])
