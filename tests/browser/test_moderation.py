@@ -157,6 +157,8 @@ ADMIN_PAGES = [
     ("admin-phrases", "/admin/phrases"),
     ("admin-phrase-edit", "/admin/phrases/{phrase_id}"),
     ("admin-queue", "/mod/"),
+    ("admin-newcomers", "/mod/newcomers"),
+    ("admin-screening", "/admin/screening"),
     ("admin-item", "/mod/items/{food_item_id}"),
     ("admin-audit", "/mod/audit"),
 ]
