@@ -38,6 +38,26 @@ def _env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+# `flask serve` (what `make run` starts) writes the address it serves on here, so that a
+# command run without HOST and PORT (cron, another terminal) still links to it.
+SERVED_ADDRESS_FILE = "served-address"
+
+
+def _local_server_name() -> str:
+    """HOST:PORT from the environment; what is missing comes from the address `flask serve`
+    last served on (``<instance>/served-address``), else 127.0.0.1:5000."""
+    host, port = _env("HOST"), _env("PORT")
+    if host is None or port is None:
+        try:
+            served = (INSTANCE_DIR / SERVED_ADDRESS_FILE).read_text().strip()
+        except OSError:
+            served = ""
+        served_host, _, served_port = served.rpartition(":")
+        if served_host and served_port.isdigit():
+            host, port = host or served_host, port or served_port
+    return f"{host or '127.0.0.1'}:{port or '5000'}"
+
+
 def _crisis_contacts() -> list[tuple[str, str]]:
     """Parse CRISIS_CONTACTS: entries 'Name|how to reach' separated by ';'."""
     raw = _env("CRISIS_CONTACTS", "")
@@ -63,9 +83,11 @@ class Config:
     SERVER_NAME = _env("SERVER_NAME")
     PREFERRED_URL_SCHEME = _env("PREFERRED_URL_SCHEME", "http")
     # Without SERVER_NAME (development), emailed links are built from the address
-    # `make run` serves on (HOST and PORT, as the Makefile passes them), from the web and
-    # the CLI alike: never from a request's Host header.
-    LOCAL_SERVER_NAME = f"{_env('HOST', '127.0.0.1')}:{_env('PORT', '5000')}"
+    # `make run` serves on, from the web and the CLI alike: never from a request's Host
+    # header. HOST and PORT (as the Makefile passes them) win; without them, the address
+    # `flask serve` last served on; then 127.0.0.1:5000. `flask serve` itself, and the
+    # periodic jobs it starts, always use the address it serves on.
+    LOCAL_SERVER_NAME = _local_server_name()
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     THREADS_PER_PAGE = 25

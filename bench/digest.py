@@ -182,6 +182,7 @@ def build_forum(app, *, posts: int, subscribers: int, seed: int = 5) -> None:
             conn.execute(insert(Flag), {"post_id": post_id, "reporter_id": 1, "item_id": n,
                                         "reason": "spam", "message": "", "created_at": now})
         since = now - timedelta(days=60)
+        covered = last_period_start(now)  # every subscriber has had the digests before
         subs = []
         for n in range(subscribers):
             member = n < members
@@ -189,7 +190,8 @@ def build_forum(app, *, posts: int, subscribers: int, seed: int = 5) -> None:
                          "email": None if member else f"reader{n}@example.test",
                          "token": uuid.uuid4().hex, "status": "confirmed",
                          "all_categories": not (member and n % 5 == 0),
-                         "created_at": since, "subscribed_at": since, "consecutive_failures": 0})
+                         "created_at": since, "subscribed_at": since, "covered_until": covered,
+                         "consecutive_failures": 0})
         conn.execute(insert(DigestSubscription), subs)
         conn.execute(insert(digest_subscription_categories), [
             {"subscription_id": s["id"], "category_id": cid} for s in subs
@@ -203,14 +205,24 @@ def build_forum(app, *, posts: int, subscribers: int, seed: int = 5) -> None:
     print(f"  forum built in {time.perf_counter() - started:.1f} s: {counts}", flush=True)
 
 
+def last_period_start(now: datetime) -> datetime:
+    """The start of the latest week that has ended (the one ``flask digest send`` sends)."""
+    from forum.digest.schedule import Schedule, latest_ended_period
+
+    return latest_ended_period(Schedule(), now).start
+
+
 def set_active_subscribers(app, count: int) -> None:
-    """Only the first ``count`` subscribers are confirmed; the ledger is emptied."""
+    """Only the first ``count`` subscribers are confirmed; the ledger is emptied and every
+    subscriber has had every digest up to the week being sent."""
+    from forum.clock import utcnow
     from forum.extensions import db
     from forum.models import DigestDelivery, DigestSubscription
 
     with app.app_context():
         db.session.execute(text(f"DELETE FROM {DigestDelivery.__tablename__}"))
-        db.session.execute(update(DigestSubscription).values(status="confirmed"))
+        db.session.execute(update(DigestSubscription).values(
+            status="confirmed", covered_until=last_period_start(utcnow())))
         db.session.execute(update(DigestSubscription).where(DigestSubscription.id > count)
                            .values(status="unsubscribed"))
         db.session.commit()

@@ -91,10 +91,12 @@ def _trust_hosts_and_proxies(app: Flask) -> None:
     (``forum.urls``); this keeps a spoofed Host out of every other absolute URL too.
     """
     if not app.config.get("TRUSTED_HOSTS"):
-        server_name = app.config.get("SERVER_NAME") or app.config["LOCAL_SERVER_NAME"]
-        host = server_name.rsplit(":", 1)[0] if not server_name.endswith("]") else server_name
-        app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(
-            [host] if app.config.get("SERVER_NAME") else [host, "localhost", "127.0.0.1"]))
+        from forum.urls import local_trusted_hosts
+
+        server_name = app.config.get("SERVER_NAME")
+        app.config["TRUSTED_HOSTS"] = local_trusted_hosts(app.config["LOCAL_SERVER_NAME"]) \
+            if not server_name else [server_name.rsplit(":", 1)[0]
+                                     if not server_name.endswith("]") else server_name]
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -58,8 +58,12 @@ def serve_command(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from forum.jobs import PERIODIC_JOBS, Scheduler
+    from forum.urls import record_served_address
 
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    # Emailed links (from here, from the jobs below, and from cron or another terminal
+    # without HOST and PORT) point at the address served, whatever the environment said.
+    record_served_address(app, host, port)
     if app.config["RUN_PERIODIC_JOBS"]:
         Scheduler().start()
         click.echo(" * Periodic jobs every minute or so: "

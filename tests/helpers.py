@@ -591,23 +591,38 @@ IN_PERIOD = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 BEFORE_PERIOD = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
 
-def subscribe_member(user, *, categories=None, since: datetime = BEFORE_PERIOD):
+_HAD_EARLIER = object()
+
+
+def _covered(since: datetime, covered_until) -> datetime | None:
+    """By default a subscriber since ``BEFORE_PERIOD`` has had every digest up to
+    2026-W47, so their next one covers 2026-W48 exactly; one who joined at any other
+    time has had none yet."""
+    if covered_until is _HAD_EARLIER:
+        return PERIOD_START if since == BEFORE_PERIOD else None
+    return covered_until
+
+
+def subscribe_member(user, *, categories=None, since: datetime = BEFORE_PERIOD,
+                     covered_until=_HAD_EARLIER):
     """A confirmed digest subscription for a member (every category unless ``categories``)."""
     subscription = DigestSubscription(
         user_id=user.id, token=new_token(), status="confirmed",
         all_categories=categories is None, categories=list(categories or ()),
-        created_at=since, subscribed_at=since)
+        created_at=since, subscribed_at=since, covered_until=_covered(since, covered_until))
     db.session.add(subscription)
     db.session.flush()
     return subscription
 
 
 def subscribe_email(address: str, *, status: str = "confirmed",
-                    since: datetime = BEFORE_PERIOD):
+                    since: datetime = BEFORE_PERIOD, covered_until=_HAD_EARLIER):
     """An email-only digest subscription (``status``: "confirmed" or "pending")."""
+    confirmed = status == "confirmed"
     subscription = DigestSubscription(
         email=address, token=new_token(), status=status, created_at=since,
-        requested_at=since, subscribed_at=since if status == "confirmed" else None)
+        requested_at=since, subscribed_at=since if confirmed else None,
+        covered_until=_covered(since, covered_until) if confirmed else None)
     db.session.add(subscription)
     db.session.flush()
     return subscription

@@ -1,5 +1,9 @@
-"""What goes into a digest: selection for a period and audience, then one digest per
+"""What goes into a digest: selection for a window and audience, then one digest per
 subscriber, re-checked against the database just before it is sent.
+
+A window is what one subscriber's digest covers (``forum.digest.schedule.window_for``):
+the whole period for everyone who had the one before, so one selection serves them all;
+a newcomer's or a late subscriber's own window gets a selection of its own.
 
 Sections: moderators' picks, new conversations, most active (replies and reactions in
 the period) and "Can you help?" (threads of the last four weeks still waiting for a
@@ -23,7 +27,14 @@ from forum.digest.audience import (
     digest_post_filter,
     effective_mode,
 )
-from forum.digest.schedule import Period
+from forum.digest.schedule import (
+    FIRST_LOOKBACK,
+    Period,
+    Schedule,
+    Window,
+    period_window,
+    window_for,
+)
 from forum.digest.versions import DataVersion
 from forum.extensions import db
 from forum.models import Category, DigestFeature, Post, Reaction, Thread
@@ -60,9 +71,9 @@ class Item:
 
 @dataclass
 class Digest:
-    """One subscriber's digest for one period."""
+    """One subscriber's digest: what ``window`` holds for them."""
 
-    period: Period
+    window: Window
     sections: list[tuple[str, str, list[Item]]] = field(default_factory=list)
     _key: tuple | None = field(default=None, repr=False, compare=False)
 
@@ -83,13 +94,13 @@ class Digest:
     def key(self) -> tuple:
         """The digest's content as a hashable value: equal keys, equal emails."""
         if self._key is None:
-            self._key = (self.period.key, tuple((key, heading, tuple(items))
+            self._key = (self.window, tuple((key, heading, tuple(items))
                                                 for key, heading, items in self.sections))
         return self._key
 
     def copy(self) -> Digest:
         """A copy whose section list can change without changing this one."""
-        return Digest(self.period, list(self.sections), self._key)
+        return Digest(self.window, list(self.sections), self._key)
 
     def thread_ids(self) -> list[int]:
         return [item.thread_id for item in self.items]
@@ -133,15 +144,17 @@ def _item(row, body_text: str | None, *, activity: int = 0, is_new: bool = False
 
 
 class Selection:
-    """The candidate threads of one period for one audience, ranked per section.
+    """The candidate threads of one window for one audience, ranked per section.
 
     Built once per run (the expensive part); ``digest_for`` then only filters by the
     subscriber's categories, and ``recheck`` asks the database again right before a
     message goes out, so anything hidden, flagged or locked meanwhile drops out.
     """
 
-    def __init__(self, period: Period, audience: str):
-        self.period, self.audience = period, audience
+    def __init__(self, window: Window | Period, audience: str):
+        if isinstance(window, Period):
+            window = period_window(window)
+        self.window, self.audience = window, audience
         self.per_section = int(current_app.config["DIGEST_ITEMS_PER_SECTION"])
         self.sections: dict[str, list[Item]] = {key: [] for key, _ in SECTIONS}
         self._cache: dict[frozenset[int] | None, Digest] = {}
@@ -150,11 +163,12 @@ class Selection:
         self._select()
 
     def _select(self) -> None:
-        start, end = self.period.start, self.period.end
+        start, end = self.window.start, self.window.end
         activity = self._activity(start, end)
         picks = dict(db.session.execute(
-            select(DigestFeature.thread_id, DigestFeature.created_at)
-            .where(DigestFeature.period == self.period.key)).all())
+            select(DigestFeature.thread_id, func.min(DigestFeature.created_at))
+            .where(DigestFeature.period.in_(self.window.picks))
+            .group_by(DigestFeature.thread_id)).all()) if self.window.picks else {}
         window = end - UNANSWERED_WINDOW
         candidates = db.session.execute(_opening_select(
             self.audience, Thread.created_at < end,
@@ -228,7 +242,7 @@ class Selection:
         Subscribers share a handful of category choices, so each choice is worked out once.
         """
         if category_ids not in self._cache:
-            digest = Digest(self.period)
+            digest = Digest(self.window)
             for key, heading in SECTIONS:
                 chosen = []
                 for item in self.sections[key]:
@@ -249,7 +263,7 @@ class Selection:
             return digest
         rows = db.session.connection().execute(self._recheck, {"ids": ids})
         fresh = {row.id: row for row in rows}
-        checked = Digest(digest.period)
+        checked = Digest(digest.window)
         for key, heading, items in digest.sections:
             kept = [_refresh(item, fresh[item.thread_id]) for item in items
                     if item.thread_id in fresh
@@ -266,28 +280,59 @@ def _refresh(item: Item, row) -> Item:
 
 
 class Selections:
-    """Lazily built ``Selection`` per audience for one period (one run's cache)."""
+    """Lazily built ``Selection`` per window and audience for one period's run (one run's
+    cache): the whole period's, shared by nearly everyone, and a few recent others."""
 
     RECHECKED = 256  # rechecked digests kept while the database does not change
+    OWN_WINDOWS = 16  # selections kept for subscribers' own windows
 
-    def __init__(self, period: Period, versions: DataVersion | None = None):
+    def __init__(self, period: Period, versions: DataVersion | None = None,
+                 schedule: Schedule | None = None):
         self.period = period
+        self.window = period_window(period)
+        self.schedule = schedule or Schedule.from_config(current_app.config)
         self.versions = versions or DataVersion()
         self._by_audience: dict[str, Selection] = {}
+        self._own: OrderedDict = OrderedDict()
         self._rechecked: OrderedDict = OrderedDict()
 
     def __getitem__(self, audience: str) -> Selection:
         if audience not in self._by_audience:
-            self._by_audience[audience] = Selection(self.period, audience)
+            self._by_audience[audience] = Selection(self.window, audience)
         return self._by_audience[audience]
 
-    def compose(self, recipient, *, version=None) -> Digest:
-        """``recipient``'s digest (a ``forum.digest.emails.Recipient``), checked against
-        the database as it is now (``version``: ``DataVersion.now()`` taken before this
-        call). A check is reused for the next subscriber of the same digest only while
-        the database is unchanged."""
+    def selection(self, window: Window, audience: str) -> Selection:
+        if window == self.window:
+            return self[audience]
+        key = (window, audience)
+        if key not in self._own:
+            self._own[key] = Selection(window, audience)
+            if len(self._own) > self.OWN_WINDOWS:
+                self._own.popitem(last=False)
+        self._own.move_to_end(key)
+        return self._own[key]
+
+    def window_for(self, recipient, *, until=None) -> Window | None:
+        """What ``recipient``'s digest for this period covers (None: nothing left)."""
+        joined = recipient.subscribed_at
+        if until is None and recipient.covered_until == self.period.start and (
+                joined is None or (joined <= self.period.end
+                                   and joined - FIRST_LOOKBACK <= self.period.start)):
+            return self.window  # had the one before: the common case, kept cheap
+        return window_for(self.schedule, self.period, covered_until=recipient.covered_until,
+                          subscribed_at=recipient.subscribed_at, until=until)
+
+    def compose(self, recipient, *, window: Window | None = None, version=None) -> Digest:
+        """``recipient``'s digest (a ``forum.digest.emails.Recipient``) for ``window``
+        (default: ``window_for(recipient)``; an empty digest when that is None), checked
+        against the database as it is now (``version``: ``DataVersion.now()`` taken
+        before this call). A check is reused for the next subscriber of the same digest
+        only while the database is unchanged."""
+        window = window or self.window_for(recipient)
+        if window is None:
+            return Digest(self.window)
         audience = audience_of(recipient)
-        selection = self[audience]
+        selection = self.selection(window, audience)
         digest = selection.digest_for(recipient.category_ids)
         key = (audience, digest.key())
         version = self.versions.now() if version is None else version

@@ -45,13 +45,15 @@ class Recipient:
     all_categories: bool
     category_ids: frozenset[int] | None
     subscribed_at: datetime | None
+    covered_until: datetime | None  # the end of what their last digest covered
     consecutive_failures: int
 
 
 _S = DigestSubscription
 _RECIPIENTS = (
     select(_S.id, _S.status, _S.token, _S.email, _S.user_id, _S.all_categories,
-           _S.subscribed_at, _S.consecutive_failures, User.email.label("user_email"),
+           _S.subscribed_at, _S.covered_until, _S.consecutive_failures,
+           User.email.label("user_email"),
            User.display_name, User.email_confirmed_at)
     .outerjoin(User, User.id == _S.user_id).where(_S.id.in_(bindparam("ids", expanding=True))))
 _CHOSEN = (select(digest_subscription_categories.c.subscription_id,
@@ -83,7 +85,8 @@ def _recipient(row, chosen: dict[int, set[int]]) -> Recipient:
         can_receive=not is_member or row.email_confirmed_at is not None,
         all_categories=row.all_categories,
         category_ids=None if row.all_categories else frozenset(chosen.get(row.id, ())),
-        subscribed_at=row.subscribed_at, consecutive_failures=row.consecutive_failures)
+        subscribed_at=row.subscribed_at, covered_until=row.covered_until,
+        consecutive_failures=row.consecutive_failures)
 
 
 def load_recipient(subscription_id: int) -> Recipient | None:
@@ -162,7 +165,7 @@ def build_digest_email(recipient: Recipient, digest: Digest) -> ListMessage:
         message_class=ListMessage, digest=digest, recipient=recipient,
         subject=subject_for(digest), unsubscribe_url=unsubscribe, manage_url=manage,
         home_url=external_url("threads.index"),
-        period_label=period_label(digest.period, Schedule.from_config(current_app.config)))
+        period_label=period_label(digest.window, Schedule.from_config(current_app.config)))
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9._-]+")
@@ -181,7 +184,7 @@ class DigestWriter:
 
     CACHE_SIZE = 128  # distinct digests kept rendered; memory stays flat
 
-    def __init__(self, period):
+    def __init__(self):
         nonce = secrets.token_hex(12)
         self._name, self._token = f"n{nonce}n", f"t{nonce}t"
         self._rendered: OrderedDict = OrderedDict()
@@ -190,8 +193,8 @@ class DigestWriter:
         self._context = {
             "forum_name": current_app.config["FORUM_NAME"],
             "home_url": external_url("threads.index"),
-            "period_label": period_label(period, Schedule.from_config(current_app.config)),
         }
+        self._schedule = Schedule.from_config(current_app.config)
         self._manage = {True: external_url("accounts.settings"),
                         False: external_url("digest.subscribe")}
         self._list_id = list_id()
@@ -220,6 +223,7 @@ class DigestWriter:
             return self._rendered[key]
         reader = SimpleNamespace(display_name=self._name, is_member=is_member)
         context = dict(self._context, digest=digest, recipient=reader,
+                       period_label=period_label(digest.window, self._schedule),
                        subject=subject_for(digest), unsubscribe_url=self._unsubscribe,
                        manage_url=self._manage[is_member])
         marks = (self._name, self._unsubscribe)

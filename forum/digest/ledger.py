@@ -30,11 +30,12 @@ from sqlalchemy import (
 )
 
 from forum.extensions import db
-from forum.models import DigestDelivery
+from forum.models import DigestDelivery, DigestSubscription
 from forum.models.base import UTCDateTime
 
 T = DigestDelivery.__table__
 C = T.c
+S = DigestSubscription.__table__
 CLAIM_BATCH = 20  # rows claimed per statement; see DigestRun for why this is safe
 
 
@@ -68,7 +69,7 @@ class Ledger:
         self.on_write = on_write
         self.connection = None  # see __enter__
         # The transaction's id comes back with the rows, in the same round trip.
-        postgresql = db.engine.dialect.name == "postgresql"
+        postgresql = self.postgresql = db.engine.dialect.name == "postgresql"
         self._xid = cast(func.pg_current_xact_id(), Text) if postgresql else literal(None, Text)
         self._snapshot = (cast(func.pg_current_snapshot(), Text) if postgresql
                           else literal(None, Text))
@@ -89,7 +90,7 @@ class Ledger:
         self._dead_claim = self._claim_statement(self._dead_kind)
         self._any_claimable = select(exists().where(or_(*self._kinds)))
         self._any_dead = select(exists().where(self._dead_kind))
-        self._finish: dict[frozenset[str], object] = {}
+        self._finish: dict[tuple[frozenset[str], bool], object] = {}
 
     def _claim_statement(self, kind):
         pick = (select(C.id).where(kind).order_by(C.id)
@@ -157,21 +158,52 @@ class Ledger:
                    C.claimed_by.is_not(None), C.claimed_by != bindparam("run_owner"))
         ).scalars())
 
-    def finish(self, claim: Claim, now: datetime, status: str, **values) -> bool:
-        """Record how ``claim`` ended; False if another run had taken it over."""
+    def finish(self, claim: Claim, now: datetime, status: str,
+               covers: tuple[datetime, datetime] | None = None, **values) -> bool:
+        """Record how ``claim`` ended; False if another run had taken it over.
+
+        ``covers`` (start, end): what the digest covered, for a digest sent or skipped
+        (nothing new). It is written on the row, and the subscriber's ``covered_until``
+        moves on to its end in the same transaction, so the next digest starts exactly
+        there: one statement on PostgreSQL (the ledger's own connection commits each
+        statement), two in the session's transaction on SQLite.
+        """
+        if covers is not None:
+            values.update(covers_from=covers[0], covers_until=covers[1])
         names = frozenset(values)
-        if names not in self._finish:
-            self._finish[names] = (
-                update(T).where(C.id == bindparam("row_id"), _mine(), C.status == "sending")
-                .values(status=bindparam("new_status"), finished_at=_now(), lease_until=None,
-                        **{name: bindparam(f"v_{name}") for name in names})
-                .returning(self._xid.label("xid"), self._snapshot.label("snapshot")))
-        rows = self._execute(self._finish[names], row_id=claim.id, new_status=status,
-                             run_now=now, **{f"v_{k}": v for k, v in values.items()}).all()
+        key = (names, covers is not None)
+        if key not in self._finish:
+            self._finish[key] = self._finish_statement(names, advance=covers is not None)
+        params = {"row_id": claim.id, "new_status": status, "run_now": now,
+                  **{f"v_{k}": v for k, v in values.items()}}
+        rows = self._execute(self._finish[key], **params).all()
+        if rows and covers is not None and not self.postgresql:
+            self._execute(self._advance(S.c.id == rows[0].subscription_id), **params)
         self.snapshot = rows[0].snapshot if rows else None
         if rows:
             self._heard(rows[0].xid)
         return len(rows) == 1
+
+    @staticmethod
+    def _advance(where):
+        """The subscriber's ``covered_until`` moves forward to the digest's end (never
+        back: a late run of an older week covers nothing new)."""
+        until = bindparam("v_covers_until", type_=UTCDateTime())
+        return update(S).where(where).values(covered_until=case(
+            (or_(S.c.covered_until.is_(None), S.c.covered_until < until), until),
+            else_=S.c.covered_until))
+
+    def _finish_statement(self, names: frozenset[str], *, advance: bool):
+        done = (update(T).where(C.id == bindparam("row_id"), _mine(), C.status == "sending")
+                .values(status=bindparam("new_status"), finished_at=_now(), lease_until=None,
+                        **{name: bindparam(f"v_{name}") for name in names})
+                .returning(C.subscription_id, self._xid.label("xid"),
+                           self._snapshot.label("snapshot")))
+        if not advance or not self.postgresql:
+            return done
+        done = done.cte("done")
+        return (self._advance(S.c.id == done.c.subscription_id)
+                .returning(done.c.subscription_id, done.c.xid, done.c.snapshot))
 
     def _heard(self, xid) -> None:
         if xid is not None and self.on_write is not None:

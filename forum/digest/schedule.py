@@ -119,3 +119,50 @@ def period_label(period: Period, zone) -> str:
     if start.month != end.month:
         return f"{start.day} {start:%B} to {end.day} {end:%B %Y}"
     return f"{start.day} to {end.day} {end:%B %Y}"
+
+
+# --- what one subscriber's digest covers ------------------------------------------------
+
+FIRST_LOOKBACK = timedelta(days=7)  # a first digest covers the week before joining
+
+
+@dataclass(frozen=True)
+class Window:
+    """What one digest covers: ``start`` ≤ t < ``end`` (UTC). It is sent as period
+    ``key``'s digest (the ledger row's name) and shows the moderators' picks of
+    ``picks``: the periods whose send time falls inside it."""
+
+    key: str
+    start: datetime
+    end: datetime
+    picks: tuple[str, ...]
+
+
+def period_window(period: Period) -> Window:
+    """The whole of ``period``: what a subscriber who had the one before gets."""
+    return Window(period.key, period.start, period.end, (period.key,))
+
+
+def window_for(schedule: Schedule, period: Period, *, covered_until: datetime | None,
+               subscribed_at: datetime | None, until: datetime | None = None
+               ) -> Window | None:
+    """What a subscriber's digest for ``period`` covers: from the end of their last
+    digest (``covered_until``), but never from earlier than a week before they (last)
+    subscribed, up to the end of the period, or to the moment they subscribed if that
+    was later (a newcomer's first digest is the week before they joined). ``until``
+    (``send --to``) ends it earlier or later. None: nothing left to cover.
+    """
+    start = subscribed_at - FIRST_LOOKBACK if subscribed_at is not None else period.start
+    if covered_until is not None and covered_until > start:
+        start = covered_until
+    end = until or (max(period.end, subscribed_at) if subscribed_at is not None
+                    else period.end)
+    if start >= end:
+        return None
+    if start == period.start and end == period.end:
+        return period_window(period)
+    picks, moment = [], schedule.latest_send_time(end)
+    while moment > start:  # every period sent within (start, end]
+        picks.append(period_ending_at(schedule, moment).key)
+        moment = schedule.latest_send_time(moment - timedelta(seconds=1))
+    return Window(period.key, start, end, tuple(picks))

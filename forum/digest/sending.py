@@ -1,9 +1,13 @@
 """Sending one period's digests exactly once, through the ``digest_deliveries`` ledger.
 
 1. **Queue.** One ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` adds a ``queued`` row
-   for every confirmed subscriber of the period (subscribed before it ended). The unique
-   (subscriber, period) pair means a row, and so a digest, exists at most once, however
-   many runs do this at the same time.
+   for every confirmed subscriber whose digests have not yet covered the period's end
+   (``covered_until``), newcomers who joined after it included. The unique (subscriber,
+   period) pair means a row, and so a digest, exists at most once, however many runs do
+   this at the same time. Each digest covers the subscriber's own window
+   (``forum.digest.schedule.window_for``): since their last digest, or the week before
+   they joined; recording it sent or skipped moves their ``covered_until`` on in the same
+   transaction, so digests never overlap and never leave a gap.
 2. **Claim.** ``CLAIM_BATCH`` rows at a time (``forum.digest.ledger``):
    ``UPDATE ... SET status='sending', claimed_by=<run>, lease_until=<now+lease>
    WHERE id IN (SELECT id ... LIMIT n FOR UPDATE SKIP LOCKED)``. On PostgreSQL, runs on
@@ -49,7 +53,7 @@ from forum.clock import utcnow
 from forum.digest.content import Selections
 from forum.digest.emails import DigestWriter, Recipient, Recipients, load_recipients
 from forum.digest.ledger import CLAIM_BATCH, Claim, Ledger
-from forum.digest.schedule import Period
+from forum.digest.schedule import Period, Window
 from forum.digest.versions import DataVersion
 from forum.email import BulkSender, Outcome, parse_delays
 from forum.extensions import db
@@ -127,11 +131,12 @@ OPEN_STATUSES = ("queued", "sending", "deferred")  # ledger rows a run still han
 
 def _unqueued(period: Period, *columns):
     """``columns`` of the subscribers due ``period``'s digest who have no ledger row for
-    it yet: confirmed, subscribed before it ended, and (members) with a confirmed
-    address. The one rule for queueing, the dry run and the progress bar."""
+    it yet: confirmed, (members) with a confirmed address, and not yet covered up to the
+    period's end. The one rule for queueing, the dry run and the progress bar."""
     return (
         select(*columns).outerjoin(User, User.id == S.user_id)
-        .where(S.status == "confirmed", S.subscribed_at < period.end,
+        .where(S.status == "confirmed",
+               or_(S.covered_until.is_(None), S.covered_until < period.end),
                or_(S.user_id.is_(None), User.email_confirmed_at.is_not(None)),
                ~exists().where(D.subscription_id == S.id, D.period == period.key))
     )
@@ -160,6 +165,7 @@ class _Ready:
     msg: object
     items: int
     version: object  # DataVersion.now() before it was composed
+    window: Window  # what it covers
 
 
 class DigestRun:
@@ -187,7 +193,7 @@ class DigestRun:
         self.max_unavailable = int(config["DIGEST_MAX_CONNECTION_FAILURES"])
         self.summary = Summary(period.key)
         self.selections = Selections(period, self.versions)
-        self.writer = DigestWriter(period)
+        self.writer = DigestWriter()
         self.batch: deque[Claim] = deque()
         self.recipients = Recipients(self.versions)
         self.retries: list[tuple[float, Claim]] = []
@@ -334,13 +340,14 @@ class DigestRun:
             self._finish(claim, "cancelled")
             self.summary.cancelled += 1
             return None
-        digest = self.selections.compose(recipient, version=version)
-        if digest.is_empty:
-            self._finish(claim, "skipped", item_count=0)
+        window = self.selections.window_for(recipient)
+        digest = self.selections.compose(recipient, window=window, version=version)
+        if digest.is_empty:  # nothing new in their window (or no window left to cover)
+            self._finish(claim, "skipped", covers=window, item_count=0)
             self.summary.skipped += 1
             return None
         return _Ready(claim, recipient, self.writer.message(recipient, digest),
-                      len(digest.items), version)
+                      len(digest.items), version, window)
 
     def _submit(self, ready: _Ready) -> tuple[_Ready, Future]:
         """Hand the message to the SMTP thread (which sees this app context)."""
@@ -353,18 +360,22 @@ class DigestRun:
         unless the caller does)."""
         ready, future = in_flight
         outcome = future.result()
-        self._record(ready.claim, ready.recipient, outcome, ready.msg.msgId, ready.items)
+        self._record(ready.claim, ready.recipient, outcome, ready.msg.msgId, ready.items,
+                     ready.window)
         if commit:
             db.session.commit()
 
     def _record(self, claim: Claim, recipient: Recipient, outcome: Outcome, message_id: str,
-                items: int) -> None:
+                items: int, window: Window | None = None) -> None:
+        """Record ``outcome``; a sent digest moves the subscriber's window on to its end,
+        a failed one leaves it (their next digest covers this one's weeks too)."""
         if outcome.kind == "unavailable":
             self.unavailable_in_row += 1
         else:
             self.unavailable_in_row = 0
         if outcome.ok:
-            self._finish(claim, "sent", outcome, message_id=message_id, item_count=items)
+            self._finish(claim, "sent", outcome, covers=window, message_id=message_id,
+                         item_count=items)
             if recipient.consecutive_failures:
                 db.session.execute(update(S).where(S.id == recipient.id)
                                    .values(consecutive_failures=0))
@@ -411,11 +422,12 @@ class DigestRun:
         self.ledger.release(list(self.batch), utcnow())
         self.batch.clear()
 
-    def _finish(self, claim: Claim, status: str, outcome: Outcome | None = None,
-                **values) -> None:
+    def _finish(self, claim: Claim, status: str, outcome: Outcome | None = None, *,
+                covers: Window | None = None, **values) -> None:
         if outcome is not None:
             values.update(smtp_code=outcome.code, smtp_reply=outcome.reply)
-        if not self.ledger.finish(claim, utcnow(), status, **values):
+        span = (covers.start, covers.end) if covers is not None else None
+        if not self.ledger.finish(claim, utcnow(), status, covers=span, **values):
             # only if this run stalled past its lease
             log.warning("digest delivery %s was taken over by another run", claim.id)
         self._tick()
@@ -479,3 +491,85 @@ def pending_count(period: Period) -> int:
     unqueued = db.session.scalar(
         select(func.count()).select_from(_unqueued(period, S.id).subquery()))
     return (queued or 0) + (unqueued or 0)
+
+
+# --- one subscriber, now (``flask digest send --to``) ---------------------------------------
+
+class AlreadyHad(Exception):
+    """The subscriber already has a digest recorded for both the last and this week."""
+
+
+def subscription_for_address(address: str) -> int | None:
+    """The id of the confirmed subscription that mails ``address`` (a member's account
+    address, confirmed, or an email-only subscriber's), else None."""
+    address = address.strip().lower()
+    member = select(S.id).join(User, User.id == S.user_id).where(
+        User.email == address, User.email_confirmed_at.is_not(None))
+    email_only = select(S.id).where(S.email == address)
+    for query in (member, email_only):
+        found = db.session.scalar(query.where(S.status == "confirmed"))
+        if found is not None:
+            return found
+    return None
+
+
+def send_now(subscription_id: int, periods: list[Period], *, now,
+             sleep=time.sleep) -> Summary:
+    """Send one subscriber their digest now: everything since their last digest up to
+    ``now``, recorded in the ledger as the digest of the first of ``periods`` (the last
+    week that ended, then the week in progress) they have none for, and moving their
+    window on to ``now`` like any digest. AlreadyHad when they have both.
+
+    The row is claimed (committed) before the message goes out and recorded after, as
+    in a run; a transient failure leaves it deferred for that week's next run.
+    """
+    owner = run_owner()
+    lease = timedelta(seconds=int(current_app.config["DIGEST_CLAIM_LEASE"]))
+    for period in periods:
+        row_id = db.session.scalar(
+            _insert(db.engine.dialect.name).values(
+                subscription_id=subscription_id, period=period.key, status="sending",
+                attempts=1, claimed_by=owner, lease_until=now + lease, last_attempt_at=now,
+                created_at=now).on_conflict_do_nothing().returning(D.id))
+        db.session.commit()
+        if row_id is not None:
+            break
+    else:
+        raise AlreadyHad(subscription_id)
+    summary, claim = Summary(period.key), Claim(row_id, subscription_id, 1)
+    with Ledger(period.key, owner) as ledger:
+        recipient = load_recipients([subscription_id]).get(subscription_id)
+        selections = Selections(period)
+        window = selections.window_for(recipient, until=now) if recipient else None
+        if recipient is None or recipient.status != "confirmed" or not recipient.can_receive:
+            ledger.finish(claim, utcnow(), "cancelled")
+            summary.cancelled += 1
+        elif (digest := selections.compose(recipient, window=window)).is_empty:
+            span = (window.start, window.end) if window else None
+            ledger.finish(claim, utcnow(), "skipped", covers=span, item_count=0)
+            summary.skipped += 1
+        else:
+            msg = DigestWriter().message(recipient, digest)
+            db.session.commit()  # hold nothing open while the server answers
+            with BulkSender("digest", sleep=sleep) as sender:
+                outcome = sender.send(msg)
+            _record_now(ledger, claim, outcome, msg.msgId, len(digest.items), window, summary)
+        db.session.commit()
+    return summary
+
+
+def _record_now(ledger: Ledger, claim: Claim, outcome: Outcome, message_id: str, items: int,
+                window, summary: Summary) -> None:
+    reply = {"smtp_code": outcome.code, "smtp_reply": outcome.reply}
+    if outcome.ok:
+        ledger.finish(claim, utcnow(), "sent", covers=(window.start, window.end),
+                      message_id=message_id, item_count=items, **reply)
+        summary.sent += 1
+    elif outcome.kind == "permanent":
+        ledger.finish(claim, utcnow(), "failed", message_id=message_id, **reply)
+        summary.failed += 1
+    else:
+        defer = timedelta(seconds=int(current_app.config["DIGEST_DEFER_SECONDS"]))
+        ledger.note(claim, status="deferred", next_attempt_at=utcnow() + defer,
+                    lease_until=None, **reply)
+        summary.deferred += 1

@@ -125,10 +125,13 @@ def resubscribe(token):
 # --- members ---------------------------------------------------------------------------
 
 def _preview(subscription: DigestSubscription):
-    """The exact HTML ``subscription`` would get if the current week were sent now."""
-    period = current_period(_schedule(), utcnow())
+    """The exact HTML ``subscription`` would get if their next digest went out now: all
+    since their last one."""
+    now = utcnow()
+    period = current_period(_schedule(), now)
     recipient = load_recipient(subscription.id)
-    digest = Selections(period).compose(recipient)
+    selections = Selections(period)
+    digest = selections.compose(recipient, window=selections.window_for(recipient, until=now))
     if digest.is_empty:
         return render_template("digest/preview_empty.html", subscription=subscription,
                                period=period, next_send=_next_send_local())

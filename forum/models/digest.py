@@ -60,8 +60,11 @@ class DigestSubscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     # Email-only: when the last confirmation email went out (pending expires 7 days on).
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Start of the current subscription: digests cover periods that end after it.
+    # Start of the current subscription: the first digest covers the 7 days before it.
     subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The end of what the last digest sent (or skipped: nothing new) covered; the next one
+    # covers from here. Advanced in the same transaction as that digest's ledger row.
+    covered_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suppressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Permanent SMTP failures in a row; DIGEST_SUPPRESS_AFTER of them suppress.
@@ -82,7 +85,9 @@ class DigestSubscription(db.Model):
 
 class DigestDelivery(db.Model):
     """The ledger: one row per (subscriber, period), claimed before sending and
-    recorded after. The unique pair is what makes a digest go out at most once.
+    recorded after. The unique pair is what makes a digest go out at most once. The
+    period names the row; what the digest covers is the subscriber's own window
+    (``covers_from``, ``covers_until``; see ``forum.digest.schedule.window_for``).
 
     queued → sending (claimed by ``claimed_by`` until ``lease_until``) → sent | skipped
     (nothing new) | failed (permanent, or too many attempts) | cancelled (left meanwhile);
@@ -114,6 +119,9 @@ class DigestDelivery(db.Model):
     smtp_reply: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(255))
     item_count: Mapped[int | None] = mapped_column(Integer)
+    # What a sent or skipped digest covered: covers_from <= t < covers_until.
+    covers_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    covers_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     subscription: Mapped[DigestSubscription] = relationship()
 

@@ -32,11 +32,19 @@ def test_preview_my_digest_is_the_email_html(app, client, login, world):
 
     with app.app_context():
         recipient = load_recipient(world.subs["reader"])
-        digest = Selections(current_period(Schedule(), clock.utcnow())).compose(recipient)
+        selections = Selections(current_period(Schedule(), clock.utcnow()))
+        window = selections.window_for(recipient, until=clock.utcnow())  # since their last
+        digest = selections.compose(recipient, window=window)
         assert build_digest_email(recipient, digest).html == html
 
 
 def test_preview_when_nothing_is_new_or_not_subscribed(app, client, login, world):
+    from tests.helpers import PERIOD_START
+
+    with app.app_context():  # they have had the digest of the week that just ended
+        db.session.get(DigestSubscription, world.subs["reader"]).covered_until = \
+            PERIOD_START + timedelta(days=7)
+        db.session.commit()
     login("reader@example.test")
     response = client.get("/digest/preview")  # Monday 09:00: the new week is an hour old
     assert response.status_code == 200 and b"Nothing new yet" in response.data

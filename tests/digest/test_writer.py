@@ -28,7 +28,7 @@ def _both(app, subscription_id: int):
         period = latest_ended_period(Schedule.from_config(app.config), utcnow())
         recipient = load_recipient(subscription_id)
         digest = Selections(period).compose(recipient)
-        fast = DigestWriter(period).message(recipient, digest)
+        fast = DigestWriter().message(recipient, digest)
         assert isinstance(fast, RawMessage)  # the fast path, not its fallback
         slow = build_digest_email(recipient, digest)
         return parse_strict(fast.as_bytes()), parse_strict(slow.as_bytes()), fast
