@@ -351,8 +351,9 @@ def load_rules(path: Path | str = RULES_FILE) -> RuleSet:
 
 @lru_cache(maxsize=1)
 def default_rules() -> RuleSet:
-    """The shipped rules, loaded once per process."""
-    return load_rules()
+    """The shipped rules, loaded once per process (from the same read of the file as the
+    admins' additions are merged with, so the two never disagree)."""
+    return parse_rules(tomllib.loads(_shipped_text()))
 
 
 # --- local additions: rules an admin adds from the admin pages ----------------------------
