@@ -227,10 +227,85 @@ def test_shipped_rules_load_and_every_clinical_block_cites_a_source():
     ({"lexicons": {"a": {"terms": ["x"]}}, "rules": [{"name": "r", "decision": "concern",
                                                       "all": ["a"], "cancel": ["z"]}]},
      "unknown cue"),
+
+    # "a|b" offers single words: a phrase written as an alternative is caught
+    ({"lexicons": {"a": {"terms": ["looking up|looked up ~2 overdose"]}}}, "one word"),
+    ({"lexicons": {"a": {"terms": ["inject* ~4 to save money|save insulin"]}}}, "one word"),
 ])
 def test_bad_rules_fail_with_a_clear_message(data, message):
     with pytest.raises(RulesError, match=message):
         parse_rules(data)
+
+
+def test_single_word_alternatives_that_are_valid_still_load():
+    parse_rules({"lexicons": {"a": {"terms": [
+        "driv* into a|the wall|tree|tree", "dont want to ~1 go|carry|keep on",
+        "saying goodbye to everyone|all|guys"]}}})
+
+
+def test_trying_only_the_terms_a_word_can_start_finds_what_a_full_scan_finds():
+    rules = load_rules()
+    text = ("i dont feel safe tonight and i have all my pens lined up on the table. "
+            "ketones 2.5 ketones on the meter say 4.1, 2.5 mmol and sugar 27. "
+            "going to use them all, sorry everyone. planning how to do it")
+    joined = " | ".join(s.words for s in sentences(text, rules.spellings))
+    for name, matcher in rules.concepts.items():
+        if matcher.literals is None:
+            continue
+        words, offset = {}, 0
+        for word in joined.split(" "):
+            words[offset] = word
+            offset += len(word) + 1
+        full = [m.group() for m in matcher.finditer(joined)]
+        found, end = [], -1
+        for start, word in sorted(words.items()):
+            if start < end or not (word in matcher.literals or word.startswith(matcher.stems)):
+                continue
+            match = matcher.for_word(word).match(joined, start)
+            if match:
+                end = match.end()
+                found.append(match.group())
+        assert found == full, name
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Throwing up since 3am, ketones on the meter say 4.1", ("crisis", "medical")),
+    ("vomiting all night, breath smells of pear drops, sugar 27", ("crisis", "medical")),
+    ("vomiting bug, sugar 17 but ketones 0.2 so just correcting", ("none", None)),
+    ("Partner keeps vomiting, sugar HI on the meter, won't let me call 999",
+     ("crisis", "medical")),
+    ("I've been rationing my chocolate not my insulin lol", ("none", None)),
+    ("I'd rather die than go back to NPH lol", ("none", None)),
+    ("I'm not going to be a problem for anyone much longer.", ("crisis", "emotional")),
+    ("They'd be better off. I've decided, it'll be this weekend", ("crisis", "emotional")),
+    ("They'd be free if I was gone. I'm going to stop the insulin too",
+     ("crisis", "emotional")),
+    ("i dont feel safe tonight", ("crisis", "emotional")),
+    ("Going to put an end to this. The pain, the guilt. Tonight.", ("crisis", "emotional")),
+    ("make my pump cartridge last three days instead of two", ("none", None)),
+    ("Stopped taking insulin? No way, I'd be in hospital in days lol", ("none", None)),
+    ("sitting in my car with all my insulin. I don't want to go home.",
+     ("crisis", "emotional")),
+])
+def test_new_wording_and_its_traps(text, expected):
+    assert decided(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Baby diagnosed last month, she's been sick all night and ketones are 2.8",
+     ("crisis", "medical")),
+    ("Diagnosed last month with ketones 4.5 in DKA, she's been brilliant since",
+     ("none", None)),
+    ("Years ago I had DKA with ketones of 4.5 but I've been fine since then.",
+     ("none", None)),
+])
+def test_a_present_tense_after_a_past_marker_tells_of_now(text, expected):
+    assert decided(text) == expected
+
+
+def test_unless_must_name_another_sentence_cue():
+    with pytest.raises(RulesError, match="unless"):
+        parse_rules({"cues": {"past": {"terms": ["ago"], "unless": "nope"}}})
 
 
 def test_a_broken_rules_file_names_itself(tmp_path):

@@ -89,10 +89,20 @@ class _Reading:
         for sentence in self.sentences:
             starts.append(offset)
             offset += len(sentence.words) + 3
+        # (cue, sentence) -> word indexes of its matches, for the cues whose place matters:
+        # a cue with an ``unless`` cue, and that cue
+        placed = {c.unless for c in rules.cues.values() if c.unless} | {
+            c.name for c in rules.cues.values() if c.unless}
+        self.cue_places: dict[tuple[str, int], list[int]] = {}
+        joined = self.joined
         for cue in rules.cues.values():
             if cue.scope in ("sentence", "window"):
                 for match in self.scan(cue.pattern):
-                    self.sentence_cues[bisect_right(starts, match.start()) - 1].add(cue.name)
+                    index = bisect_right(starts, match.start()) - 1
+                    self.sentence_cues[index].add(cue.name)
+                    if cue.name in placed:
+                        self.cue_places.setdefault((cue.name, index), []).append(
+                            joined.count(" ", starts[index], match.start()))
             elif cue.scope == "question":
                 for index, sentence in enumerate(self.sentences):
                     if sentence.question and cue.pattern.search(sentence.words):
@@ -111,31 +121,41 @@ class _Reading:
             else:
                 entry.append(offset)
             offset += len(word) + 1
-        by_matcher: dict[int, list[int]] = {}
-        for word, starts in self.positions.items():
-            for key in self.rules.stem_matchers(word):
-                by_matcher.setdefault(key, []).extend(starts)
-        self.stem_starts = by_matcher
+        # matcher id -> the words of this text that start with one of its prefixes
+        by_matcher: dict[int, list[str]] = {}
+        stem_matchers = self.rules.stem_matchers
+        for word in self.positions:
+            for key in stem_matchers(word):
+                entry = by_matcher.get(key)
+                if entry is None:
+                    by_matcher[key] = [word]
+                else:
+                    entry.append(word)
+        self.stem_words = by_matcher
 
     def scan(self, matcher: Matcher) -> list[re.Match]:
         """Every match of ``matcher`` in the joined text, trying it only where one of the
         words its terms start with begins (or scanning, if it has no such list)."""
         if matcher.literals is None:
             return list(matcher.finditer(self.joined))
-        starts = list(self.stem_starts.get(id(matcher), ()))
         positions = self.positions
-        for word in matcher.literals & positions.keys():
-            starts.extend(positions[word])
-        if not starts:
+        words = matcher.literals & positions.keys()
+        stem_words = self.stem_words.get(id(matcher))
+        if stem_words:
+            words.update(stem_words)
+        if not words:
             return []
+        # each start with the pattern of the terms that can begin with its word
+        at: dict[int, object] = {}
+        for word in words:
+            at.update(dict.fromkeys(positions[word], matcher.for_word(word).match))
         found = []
         end = -1
-        match_at = matcher.pattern.match
         joined = self.joined
-        for start in sorted(starts):
+        for start in sorted(at):
             if start < end:
                 continue
-            match = match_at(joined, start)
+            match = at[start](joined, start)
             if match:
                 end = match.end()
                 found.append(match)
@@ -212,8 +232,20 @@ class _Reading:
                 if before and cue.pattern.search(before):
                     return True
             elif cue.scope != "window" and name in self.sentence_cues[hit.sentence]:
+                if cue.unless and self._voided(cue, hit):
+                    continue
                 return True
         return False
+
+    def _voided(self, cue, hit: Hit) -> bool:
+        """Whether every match of ``cue`` in the hit's sentence is followed, before the hit,
+        by a match of its ``unless`` cue: "diagnosed last month, she's been sick all night,
+        ketones 2.8" (the past cue's time is over by the time the hit is told)."""
+        later = self.cue_places.get((cue.unless, hit.sentence))
+        if not later:
+            return False
+        return all(any(at < place <= hit.start for place in later)
+                   for at in self.cue_places.get((cue.name, hit.sentence), ()))
 
     def _span(self, hit: Hit) -> int:
         """How many words ``hit`` covers (a measure's hit quotes words around its number,

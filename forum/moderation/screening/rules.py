@@ -45,6 +45,8 @@ class Cue:
     scope: str
     pattern: Matcher
     span: int = 3
+    # a sentence cue whose match between this cue's and the hit voids this cue there
+    unless: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,12 +140,30 @@ def _word_regex(word: str, lexicons: dict, seen: tuple[str, ...]) -> str:
     return "(?:" + "|".join(options) + ")"
 
 
+def _check_alternatives(term: str, pieces: list[str]) -> None:
+    """``a|b`` offers single words: "looking up|looked up" reads as "looking (up|looked)
+    up". Catch the shape that gives it away (a word offered beside the same word as the
+    piece before or after it) and say how to write it."""
+    plain = [p.strip("[]") if "|" not in p and not p.startswith(("~", "@", "re:")) else None
+             for p in pieces]
+    for i, piece in enumerate(pieces):
+        if "|" not in piece or piece.startswith("re:"):
+            continue
+        options = piece.strip("[]").split("|")
+        neighbours = {plain[j] for j in (i - 1, i + 1) if 0 <= j < len(pieces)} - {None}
+        if neighbours & set(options):
+            raise RulesError(
+                f"term {term!r}: in {piece!r} each alternative is one word; for phrases, "
+                "write one term per phrase (\"looking up\", \"looked up\")")
+
+
 def _term_regex(term: str, lexicons: dict, seen: tuple[str, ...] = ()) -> str:
     if term.startswith("re:"):
         return "(?:" + term[3:] + ")"
     pieces = term.split()
     if not pieces:
         raise RulesError("empty term")
+    _check_alternatives(term, pieces)
     out = ""
     for i, piece in enumerate(pieces):
         if re.fullmatch(r"~\d+", piece):
@@ -213,11 +233,42 @@ def _term_triggers(term: str, lexicons: dict, seen: tuple[str, ...] = ()):
 class Matcher:
     """A compiled lexicon and the words its matches can start with: the engine tries
     the pattern only where one of those words starts (much faster than a scan), or
-    scans the whole text when ``literals`` is None."""
+    scans the whole text when ``literals`` is None.
+
+    Where a word starts, ``for_word`` gives a pattern of only the terms that can start
+    with that word (in their order), which finds the same match as ``pattern`` there
+    without trying every other term of a large lexicon."""
 
     pattern: re.Pattern
     literals: frozenset[str] | None
     stems: tuple[str, ...]
+    # each term's regex and the (literal words, prefixes) its matches can start with
+    bodies: tuple[str, ...] = ()
+    triggers: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = ()
+    _by_word: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _by_terms: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def for_word(self, word: str) -> re.Pattern:
+        """The pattern to try where ``word`` starts (``pattern`` itself when the terms
+        are not known one by one)."""
+        found = self._by_word.get(word)
+        if found is not None:
+            return found
+        if not self.bodies:
+            return self.pattern
+        chosen = tuple(i for i, (literals, stems) in enumerate(self.triggers)
+                       if word in literals or word.startswith(stems)
+                       # a literal can end where a number's decimal point begins ("2" in "2.5")
+                       or any(word.startswith(literal + ".") for literal in literals))
+        found = self._by_terms.get(chosen)
+        if found is None:
+            found = re.compile(r"(?<![a-z0-9.])(?:" + "|".join(self.bodies[i] for i in chosen)
+                               + r")(?![a-z0-9])") if chosen else _NEVER
+            self._by_terms[chosen] = found
+        if len(self._by_word) > 50_000:
+            self._by_word.clear()
+        self._by_word[word] = found
+        return found
 
     def search(self, text: str) -> re.Match | None:
         return self.pattern.search(text)
@@ -229,16 +280,22 @@ class Matcher:
         return self.pattern.sub(replacement, text)
 
 
+_NEVER = re.compile(r"(?!)")
+
+
 def _matcher(name: str, terms: list[str], lexicons: dict) -> Matcher:
     pattern = _compile(name, terms, lexicons)
     literals, stems = set(), set()
+    triggers = []
     for term in terms:
         found = _term_triggers(term, lexicons, (name,))
         if found is None:
             return Matcher(pattern, None, ())
         literals |= found[0]
         stems |= found[1]
-    return Matcher(pattern, frozenset(literals), tuple(sorted(stems)))
+        triggers.append((frozenset(found[0]), tuple(sorted(found[1]))))
+    bodies = tuple(_term_regex(t, lexicons, (name,)) for t in terms)
+    return Matcher(pattern, frozenset(literals), tuple(sorted(stems)), bodies, tuple(triggers))
 
 
 def _compile(name: str, terms: list[str], lexicons: dict) -> re.Pattern:
@@ -276,7 +333,11 @@ def parse_rules(data: dict) -> RuleSet:
         pattern = _matcher(name, _terms(f"[cues.{name}]", entry), lexicons)
         if scope == "question":  # only at the start of a sentence that ends in "?"
             pattern = Matcher(re.compile(r"^" + pattern.pattern.pattern), None, ())
-        cues[name] = Cue(name, scope, pattern, int(entry.get("span", 3)))
+        cues[name] = Cue(name, scope, pattern, int(entry.get("span", 3)), entry.get("unless"))
+    for cue in cues.values():
+        if cue.unless is not None and (cues.get(cue.unless) is None or cue.scope != "sentence"
+                                       or cues[cue.unless].scope != "sentence"):
+            raise RulesError(f"[cues.{cue.name}]: 'unless' must name another sentence cue")
 
     measures, readings, thresholds = [], {}, []
     for name, entry in data.get("measures", {}).items():
