@@ -14,7 +14,11 @@ How a text is read:
    words before it, fiction or the news, a doctor's decision, a recovered low;
 4. a rule fires when each of its concepts has a live match within ``window`` sentences
    of the others. The strongest decision wins; among crisis rules the highest priority
-   gives the kind.
+   gives the kind;
+5. when no crisis rule fired, the statistical second opinion (``model.py``, weights in
+   ``model.json``) reads the same sentences: at or above its threshold the post is a
+   crisis of the model's kind, with evidence ``statistical_model: p=…: top words …``.
+   ``rules_decision`` is the rules alone.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from forum.moderation.screening.model import Model, features, opinion
 from forum.moderation.screening.rules import Matcher, Rule, RuleSet, default_rules
 from forum.moderation.screening.text import Sentence, sentences
 
@@ -195,6 +200,9 @@ class _Reading:
 
     def _find_measures(self) -> None:
         rules, starts, joined = self.rules, self._starts, self.joined
+        # what each number read as a measure means: the thresholds it meets, or
+        # "<quantity>_in_range" (the statistical model reads numbers this way)
+        self.measured: set[str] = set()
         for key, matcher in rules.readings.items():  # words that are readings: "LO", "HI"
             for match in self.scan(matcher):
                 index = bisect_right(starts, match.start()) - 1
@@ -212,6 +220,7 @@ class _Reading:
                 words = self.words[index]
                 for position, value in _read(measure, words, positions, claimed[index],
                                              rules):
+                    met = False
                     for threshold in rules.thresholds:
                         if threshold.measure != measure.name:
                             continue
@@ -219,8 +228,12 @@ class _Reading:
                             continue
                         if threshold.below is not None and value >= threshold.below:
                             continue
+                        met = True
+                        self.measured.add(threshold.name)
                         self._add(threshold.name, index, position,
                                   " ".join(words[max(0, position - 2):position + 3]))
+                    if not met:
+                        self.measured.add(measure.name.split("_")[0] + "_in_range")
 
     def cancelled(self, hit: Hit, rule: Rule) -> bool:
         """Whether one of ``rule``'s cues cancels ``hit``."""
@@ -373,16 +386,41 @@ def _pick(fired: list[tuple[Rule, list[Hit]]]) -> RiskDecision:
                         top.kind, evidence)
 
 
-def assess(text: str, rules: RuleSet | None = None) -> RiskDecision:
-    """The risk decision for ``text`` under ``rules`` (default: the shipped rules)."""
-    rules = rules or default_rules()
+def _by_rules(text: str, rules: RuleSet) -> tuple[RiskDecision, _Reading]:
     reading = _Reading(text, rules)
     fired = []
     for rule in rules.rules:
         hits = reading.fire(rule)
         if hits is not None:
             fired.append((rule, hits))
-    return _pick(fired)
+    return _pick(fired), reading
+
+
+def rules_decision(text: str, rules: RuleSet | None = None) -> RiskDecision:
+    """The decision of the rules alone, without the statistical second opinion."""
+    return _by_rules(text, rules or default_rules())[0]
+
+
+def model_features(text: str, rules: RuleSet | None = None) -> set[str]:
+    """What the statistical model reads in ``text`` (for training it)."""
+    reading = _Reading(text, rules or default_rules())
+    return features(reading.raw, reading.measured)
+
+
+def assess(text: str, rules: RuleSet | None = None, model: Model | None = None) -> RiskDecision:
+    """The risk decision for ``text`` under ``rules`` (default: the shipped rules), with
+    the statistical second opinion (``model.py``; default: the shipped model): when the
+    rules find no crisis but the model is sure of one (probability at or above its
+    threshold), a crisis of the model's kind, its evidence naming the words that
+    weighed most."""
+    decision, reading = _by_rules(text, rules or default_rules())
+    if decision.decision == "crisis":
+        return decision
+    view = opinion(reading.raw, reading.measured, model)
+    if view is None or not view.crisis:
+        return decision
+    return RiskDecision("crisis", view.kind,
+                        [("statistical_model", view.evidence), *decision.evidence])
 
 
 def phrase_in_safe_context(text: str, words: list[str], rules: RuleSet | None = None) -> bool:
