@@ -51,8 +51,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
-    sa.Column('thread_id', sa.Integer(), nullable=True),
     sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('notice_id', sa.Integer(), nullable=True),
     sa.Column('count', sa.Integer(), server_default='1', nullable=False),
@@ -61,17 +61,14 @@ def upgrade():
     sa.Column('read_at', sa.DateTime(), nullable=True),
     sa.Column('emailed_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("kind IN ('reply', 'mention', 'quote', 'moderation', 'reactions')", name=op.f('ck_notifications_kind')),
-    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notifications_actor_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['notice_id'], ['moderation_notices.id'], name=op.f('fk_notifications_notice_id_moderation_notices'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_notifications_post_id_posts'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_notifications_thread_id_threads'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_post_user', ['post_id', 'user_id'], unique=False)
         batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
-        batch_op.create_index('ix_notifications_user_updated', ['user_id', 'updated_at'], unique=False)
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('auto_follow', sa.Boolean(), server_default=sa.text('true'), nullable=False))
@@ -93,7 +90,6 @@ def downgrade():
         batch_op.drop_column('auto_follow')
 
     with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.drop_index('ix_notifications_user_updated')
         batch_op.drop_index('ix_notifications_user_read')
         batch_op.drop_index('ix_notifications_post_user')
 
