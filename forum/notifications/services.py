@@ -168,8 +168,10 @@ def reactions_changed(post: Post, *, by: User, added: bool,
                                    Notification.read_at.is_(None))
         .order_by(Notification.id.desc()).limit(1))
     now = utcnow()
+    if post.author.is_suspended(now):
+        return  # suspended members are told nothing new, not even a bigger number
     if line is None:
-        if not added or post.author.is_suspended(now) or post.author_id == by.id:
+        if not added or post.author_id == by.id:
             return
         db.session.add(Notification(user_id=post.author_id, kind=NotificationKind.REACTIONS,
                                     thread_id=post.thread_id, post_id=post.id, actor_id=by.id,

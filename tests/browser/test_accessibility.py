@@ -74,6 +74,8 @@ PAGES = [
     ("home-member", "/", True, None),
     ("thread-member", "/t/{thread_id}", True, None),
     ("settings", "/settings", True, None),
+    ("category-member", "/c/{category_slug}", True, None),
+    ("notifications", "/notifications", True, None),
     ("new-thread-errors", "/c/{category_slug}/new", True, _submit_empty_thread),
 ]
 
@@ -94,15 +96,16 @@ def test_page_has_no_axe_violations(request, live_server, screenshot, name, path
     check_page(page, f"{name}-{scheme}", screenshot)
 
 
-@pytest.mark.parametrize(("name", "path"), [
-    ("home", "/"), ("thread", "/t/{thread_id}"), ("register", "/auth/register"),
-    ("settings", "/settings"),
+@pytest.mark.parametrize(("name", "path", "member"), [
+    ("home", "/", False), ("thread", "/t/{thread_id}", False),
+    ("register", "/auth/register", False), ("settings", "/settings", True),
+    ("notifications", "/notifications", True), ("thread-member", "/t/{thread_id}", True),
 ])
 def test_no_horizontal_scrolling_at_320_css_pixels(browser, live_server, member_state, screenshot,
-                                                   name, path):
+                                                   name, path, member):
     """WCAG 1.4.10 Reflow: content fits a 320px-wide viewport without sideways scrolling."""
     ctx = browser.new_context(viewport={"width": 320, "height": 800},
-                              storage_state=member_state if path == "/settings" else None)
+                              storage_state=member_state if member else None)
     try:
         page = ctx.new_page()
         page.goto(live_server(path.format(**live_server.seed)))

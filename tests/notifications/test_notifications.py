@@ -196,6 +196,13 @@ def test_suspended_members_get_nothing(app, client, nf, login):
     login("bob")
     reply(client, nf.thread_id, "Hello @Sam Suspended.")
     with app.app_context():
+        sus = db.session.get(User, nf.ids["sus"])
+        own = make_post(db.session.get(Thread, nf.thread_id), author=sus, body="Before.")
+        db.session.commit()
+        own_id = own.id
+    login("cat")
+    client.post(f"/p/{own_id}/react", data={"kind": "thanks"})
+    with app.app_context():
         assert notes(nf.ids["sus"]) == []
 
 
@@ -255,6 +262,22 @@ def test_an_unlisted_thread_notifies_only_those_who_may_see_it(app, client, nf, 
         db.session.commit()
         assert notes(nf.ids["cat"]) == []
         assert notes(nf.ids["mod"]) == [("reply", post.id)]
+
+
+def test_a_thread_that_becomes_hidden_drops_out_of_the_page(app, client, nf, login):
+    login("cat")
+    client.post(f"/t/{nf.thread_id}/follow", data={"level": "follow"})
+    login("bob")
+    reply(client, nf.thread_id, "A reply in a thread about to be hidden.")
+    login("cat")
+    assert "Bob Builder replied" in text(client.get("/notifications"))
+    with app.app_context():  # its opening post is hidden: only Ann and moderators see it
+        thread_services.change_post_status(db.session.get(Post, nf.opening_id), "hidden")
+        db.session.commit()
+    page = text(client.get("/notifications"))
+    assert "Bob Builder replied" not in page and header_link(page) == "Notifications"
+    login("ann")
+    assert "Bob Builder replied" in text(client.get("/notifications"))  # still hers
 
 
 def test_a_members_only_category_notifies_its_members(app, client, nf, login):
