@@ -20,6 +20,7 @@ from forum.models import (
     Thread,
     ThreadFollow,
     User,
+    display_name_key,
 )
 from forum.permissions import listed_thread_filter, visible_category_filter
 
@@ -94,3 +95,15 @@ def follows_category(user, category_id: int) -> bool:
         return False
     return db.session.scalar(select(CategoryFollow.id).where(
         CategoryFollow.user_id == user.id, CategoryFollow.category_id == category_id)) is not None
+
+
+def names_starting_with(prefix: str, *, limit: int) -> list[str]:
+    """Up to ``limit`` display names whose key starts with ``prefix``'s key (2 to 40
+    characters, else none), alphabetically."""
+    key = display_name_key(prefix)[:40]
+    if len(key) < 2 or "\x00" in key:
+        return []
+    pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(db.session.scalars(
+        select(User.display_name).where(User.display_name_key.like(pattern, escape="\\"))
+        .order_by(User.display_name_key).limit(limit)))

@@ -7,7 +7,7 @@ thread and category pages (``forum.threads.views``).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from forum.extensions import db
@@ -66,3 +66,16 @@ def mark_all_read():
     db.session.commit()
     flash("All your notifications are marked as read.", "success")
     return _back(form)
+
+
+NAME_SUGGESTIONS = 8
+
+
+@bp.get("/notifications/names")
+@login_required
+def mention_names():
+    """Display names starting with ``q`` (at least 2 characters), for the @mention
+    suggestions (static/js/mentions.js, a progressive enhancement: typing the name works
+    without it). Display names are public, as on every post; members only."""
+    return jsonify(names=queries.names_starting_with(request.args.get("q", ""),
+                                                     limit=NAME_SUGGESTIONS))

@@ -148,3 +148,20 @@ def test_keyboard_skip_link_and_visible_focus(page, live_server, screenshot):
         if info["outline"] in ("none", "") or info["width"] < 2:
             unfocused.append(info)
     assert unfocused == [], f"no visible focus indicator on: {unfocused}"
+
+
+def test_mention_suggestions_complete_a_name_and_pass_axe(member_tab, live_server, screenshot):
+    """The @name suggestions (static/js/mentions.js): typed text brings up buttons after
+    the text area; choosing one completes the name and returns the focus."""
+    page = member_tab
+    page.goto(live_server("/t/{thread_id}".format(**live_server.seed)))
+    body = page.locator("textarea[name='body']")
+    body.click()
+    body.press_sequentially("Thanks @al", delay=20)
+    button = page.get_by_role("button", name="@Alex T1")
+    button.wait_for()
+    check_page(page, "mention-suggestions", screenshot)
+    button.click()
+    assert body.input_value() == "Thanks @Alex T1 "
+    assert page.evaluate("document.activeElement.name") == "body"
+    assert page.locator(".mention-suggestions button").count() == 0

@@ -444,3 +444,18 @@ def test_the_fan_out_costs_the_same_queries_for_1000_followers_as_for_10(app, nf
             assert len(told) == followers + 1 and told.count("mention") == 1
             db.session.commit()
     assert costs[10] == costs[1000], costs
+
+
+# --- @mention suggestions (progressive enhancement) --------------------------------------
+
+def test_name_suggestions_for_members(app, client, nf, login):
+    assert client.get("/notifications/names?q=an").status_code == 302  # visitors: log in
+    assert 'src="/static/js/mentions.js"' not in text(client.get("/"))
+    login("bob")
+    assert 'src="/static/js/mentions.js"' in text(client.get(f"/t/{nf.thread_id}"))
+    assert client.get("/notifications/names?q=AN").get_json() == {"names": ["Ann Author"]}
+    assert client.get("/notifications/names?q=ann%20%20au").get_json()["names"] == [
+        "Ann Author"]
+    for query in ("a", "", "%", "_n", "an%", "\x00x", "x" * 500):
+        response = client.get("/notifications/names", query_string={"q": query})
+        assert response.status_code == 200 and response.get_json() == {"names": []}, query
