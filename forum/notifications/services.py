@@ -43,8 +43,6 @@ from forum.models import (
 from forum.models.base import UTCDateTime
 from forum.notifications import mentions
 
-NOTIFIED_ABOUT_POSTS = (NotificationKind.REPLY, NotificationKind.MENTION, NotificationKind.QUOTE)
-
 
 def _insert_ignoring_duplicates(model):
     """``INSERT … ON CONFLICT DO NOTHING`` for ``model`` on this database."""
