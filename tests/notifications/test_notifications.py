@@ -33,11 +33,17 @@ def follow_level(user_id: int, thread_id: int) -> str | None:
 
 
 def header_link(html: str) -> str:
-    """The accessible name (text content) of the header's notifications link."""
-    match = re.search(r'<a href="/notifications" id="notifications-link"[^>]*>(.*?)</a>', html,
-                      re.S)
+    """The accessible name of the header's notifications link: its aria-label if it has
+    one (which must then begin with the visible text, WCAG 2.5.3), else its text."""
+    match = re.search(r'<a href="/notifications" id="notifications-link"([^>]*)>(.*?)</a>',
+                      html, re.S)
     assert match, "no notifications link in the header"
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip()
+    visible = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(2))).strip()
+    label = re.search(r'aria-label="([^"]*)"', match.group(1))
+    if label is None:
+        return visible
+    assert label.group(1).startswith(visible.split()[0])
+    return label.group(1)
 
 
 # --- following ----------------------------------------------------------------------------
