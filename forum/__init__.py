@@ -45,6 +45,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
         extensions,
         logs,
         moderation,
+        notifications,
         pages,
         posting,
         search,
@@ -57,8 +58,8 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     # Shared infrastructure first, then each feature wires itself (blueprint, CLI
     # group, listeners, template helpers), then the error pages and top-level commands.
     for part in (logs, extensions, security, templating, email,
-                 auth, accounts, users, pages, threads, posting, moderation, search, digest,
-                 admin, errors, cli):
+                 auth, accounts, users, pages, notifications, threads, posting, moderation,
+                 search, digest, admin, errors, cli):
         part.init_app(app)
     return app
 

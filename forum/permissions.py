@@ -97,20 +97,29 @@ def category_leads(category_id: int, *, on_duty: bool = False) -> list[User]:
     training is current and they are not suspended), in one query; with ``on_duty``,
     only those who marked themselves available. The same rule as
     ``moderated_category_ids``, for many people at once."""
-    now = utcnow()
+    stmt = (select(User).join(CategoryModerator, CategoryModerator.user_id == User.id)
+            .where(CategoryModerator.category_id == category_id, _trained_lead(utcnow()))
+            .order_by(User.display_name_key))
+    if on_duty:
+        stmt = stmt.where(User.is_on_duty.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def _trained_lead(now):
+    """SQL criterion on ``User`` (joined to its ``CategoryModerator`` rows by the caller,
+    or correlated): a moderator with current training who is not suspended."""
     today = now.date()
     trained = (select(ModeratorTraining.id)
                .where(ModeratorTraining.user_id == User.id,
                       ModeratorTraining.valid_until >= today,
                       ModeratorTraining.completed_on <= today).exists())
-    stmt = (select(User).join(CategoryModerator, CategoryModerator.user_id == User.id)
-            .where(CategoryModerator.category_id == category_id, User.role == "moderator",
-                   trained,
-                   or_(User.suspended_until.is_(None), User.suspended_until <= now))
-            .order_by(User.display_name_key))
-    if on_duty:
-        stmt = stmt.where(User.is_on_duty.is_(True))
-    return list(db.session.scalars(stmt))
+    return (User.role == "moderator") & trained & not_suspended_filter(now)
+
+
+def not_suspended_filter(now=None):
+    """SQL criterion on ``User``: not suspended at ``now`` (``User.is_suspended``)."""
+    now = now or utcnow()
+    return or_(User.suspended_until.is_(None), User.suspended_until <= now)
 
 
 def moderated_category_ids(user) -> set[int] | _All:
@@ -209,6 +218,20 @@ def listed_thread_filter(user):
         return Thread.is_listed.is_(True)
     return or_(Thread.is_listed.is_(True), Thread.author_id == member.id,
                moderated_filter(member, Thread.category_id))
+
+
+def thread_readers_filter(thread: Thread):
+    """SQL criterion on ``User`` rows: the members who may read ``thread``'s visible
+    posts right now, for many members at once (notifications). The same rule as
+    ``can_view_thread`` for a logged-in member: every category is open to members; an
+    unlisted thread only to its author and the category's moderators (admins, and
+    trained, unsuspended leads)."""
+    if thread.is_listed:
+        return true()
+    leads = select(CategoryModerator.user_id).where(
+        CategoryModerator.category_id == thread.category_id)
+    return or_(User.id == thread.author_id, User.role == "admin",
+               _trained_lead(utcnow()) & User.id.in_(leads))
 
 
 def can_view_history(user, post: Post) -> bool:

@@ -19,8 +19,9 @@ from forum.auth import tokens
 from forum.clock import utcnow
 from forum.digest.subscriptions import confirm_token, new_token, unsubscribe_token
 from forum.extensions import csrf, db
-from forum.models import DigestSubscription, ModerationNotice, WatchedPhrase
+from forum.models import DigestSubscription, ModerationNotice, Notification, WatchedPhrase
 from forum.moderation.services import open_review_item
+from forum.notifications.services import moderation_decision
 from forum.threads.services import edit_post
 from tests.factories import (
     PASSWORD,
@@ -82,7 +83,11 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "admin.delete_phrase": {},
     "admin.screening": {"additions": '[lexicons.insulin]\nterms = ["zorblex"]\n',
                         "note": "a local nickname", "save": "Save additions"},
-    "moderation.mark_notices_read": {},
+    "notifications.mark_read": {},
+    "notifications.mark_all_read": {},
+    "threads.follow_thread": {"level": "mute"},
+    "threads.follow_category": {"follow": "1"},
+    "accounts.update_notification_settings": {"notify_mentions": "y"},
     "digest.subscribe": {"email": "digest.reader@example.test"},
     "digest.confirm": {},
     "digest.resubscribe": {},
@@ -99,7 +104,9 @@ ACTORS = {endpoint: "moderator" for endpoint in (
     "moderation.move_thread")}
 ACTORS.update({endpoint: "admin" for endpoint in PAYLOADS if endpoint.startswith("admin.")})
 ACTORS.update({"digest.feature": "moderator", "digest.admin_category_mode": "admin",
-               "moderation.mark_notices_read": "member"})
+               "notifications.mark_read": "member", "notifications.mark_all_read": "member",
+               "threads.follow_thread": "member", "threads.follow_category": "member",
+               "accounts.update_notification_settings": "member"})
 
 # Values for URL parts that are not ids.
 URL_WORDS = {"action": "dismiss", "tool": "pin"}
@@ -141,9 +148,14 @@ def world(app):
         subscription = DigestSubscription(email="csrf.digest@example.test", token=new_token(),
                                           status="pending", requested_at=utcnow())
         db.session.add(subscription)
-        db.session.add(ModerationNotice(user_id=member.id, post_id=own_post.id, kind="warning",
-                                        message="A moderator has sent you a warning."))
+        notice = ModerationNotice(user_id=member.id, post_id=own_post.id, kind="warning",
+                                  message="A moderator has sent you a warning.",
+                                  created_at=utcnow())
+        db.session.add(notice)
+        moderation_decision(notice, own_post)
         db.session.commit()
+        notification_id = db.session.scalar(
+            select(Notification.id).where(Notification.notice_id == notice.id))
         world = {
             "member_id": member.id,
             "member_session_id": member.get_id(),
@@ -160,6 +172,7 @@ def world(app):
             "phrase_id": phrase.id,
             "user_id": trainee.id,  # the person admin routes act on
             "subscription_id": subscription.id,
+            "notification_id": notification_id,
             "tokens": {
                 "auth.confirm": tokens.make_confirm_token(pending),
                 "auth.reset_password": tokens.make_reset_token(member),

@@ -183,3 +183,36 @@ def test_cli_upgrade_from_another_directory(tmp_path):
     url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
     result = flask_cli("db", "upgrade", tmp_path=tmp_path, database_url=url, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_0010_turns_every_moderation_notice_into_a_notification(migration_app):
+    """Members keep their moderators' messages: each notice gets a notification of kind
+    moderation pointing at it, read if the notice was read, with the post's thread."""
+    flask_migrate.upgrade(directory=MIGRATIONS, revision="0009")
+    statements = [
+        "INSERT INTO users (id, email, display_name, display_name_key, password_hash, role,"
+        " created_at, bio, session_version, post_count, is_on_duty) VALUES (1, 'a@x.test',"
+        " 'Ann', 'ann', 'x', 'member', '2026-01-01', '', 1, 1, false)",
+        "INSERT INTO categories (id, slug, name, description, position, members_only,"
+        " thread_count, post_count, digest_mode) VALUES (1, 'c', 'C', '', 0, false, 1, 1,"
+        " 'full')",
+        "INSERT INTO threads (id, category_id, author_id, title, created_at, last_post_at,"
+        " post_count, reply_count, is_listed, is_pinned, is_locked, is_moderator_led)"
+        " VALUES (7, 1, 1, 'T', '2026-01-01', '2026-01-01', 1, 0, true, false, false, false)",
+        "INSERT INTO posts (id, thread_id, author_id, body_source, body_html, body_text,"
+        " created_at, status, is_opening) VALUES (9, 7, 1, 'b', 'b', 'b', '2026-01-01',"
+        " 'hidden', true)",
+        "INSERT INTO moderation_notices (id, user_id, post_id, kind, message, created_at,"
+        " read_at) VALUES (1, 1, 9, 'hidden', 'Hidden.', '2026-01-02', NULL),"
+        " (2, 1, NULL, 'warning', 'Careful.', '2026-01-03', '2026-01-04')",
+    ]
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    flask_migrate.upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT user_id, kind, thread_id, post_id, notice_id, read_at IS NULL"
+            " FROM notifications ORDER BY notice_id")).all()
+    assert [tuple(row) for row in rows] == [(1, "moderation", 7, 9, 1, True),
+                                            (1, "moderation", None, None, 2, False)]

@@ -34,6 +34,8 @@ from forum.models import (
     AdviceNudgeKind,
     DeliveryStatus,
     FlagReason,
+    FollowLevel,
+    NotificationKind,
     OutboxStatus,
     PhraseAction,
     PhraseCategory,
@@ -60,6 +62,8 @@ CHECKED = {
     ("digest_deliveries", "status"): DeliveryStatus,
     ("email_outbox", "status"): OutboxStatus,
     ("advice_nudges", "kind"): AdviceNudgeKind,
+    ("thread_follows", "level"): FollowLevel,
+    ("notifications", "kind"): NotificationKind,
 }
 CASES = [pytest.param(table, column, enum, id=f"{table}.{column}")
          for (table, column), enum in CHECKED.items()]

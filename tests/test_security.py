@@ -21,8 +21,9 @@ from forum.clock import utcnow
 from forum.digest.subscriptions import confirm_token, new_token, unsubscribe_token
 from forum.extensions import db
 from forum.logs import OneLineFormatter, safe
-from forum.models import DigestSubscription, ModerationNotice, WatchedPhrase
+from forum.models import DigestSubscription, ModerationNotice, Notification, WatchedPhrase
 from forum.moderation.services import open_review_item
+from forum.notifications.services import moderation_decision
 from tests.factories import make_category, make_post, make_thread, make_user
 from tests.helpers import force_login
 
@@ -67,9 +68,13 @@ def world(app):
         post = make_post(thread, author=member)
         other_post = make_post(thread, author=make_user(display_name="Sec Other"))
         item = open_review_item(other_post, source="flags", reason="spam")
-        db.session.add(ModerationNotice(user_id=member.id, post_id=post.id, kind="warning",
-                                        message="A moderator has sent you a warning.",
-                                        read_at=utcnow()))
+        notice = ModerationNotice(user_id=member.id, post_id=post.id, kind="warning",
+                                  message="A moderator has sent you a warning.",
+                                  read_at=utcnow(), created_at=utcnow())
+        db.session.add(notice)
+        moderation_decision(notice, post)
+        db.session.flush()
+        db.session.scalar(select(Notification)).read_at = utcnow()
         phrase = WatchedPhrase(phrase="swap my pens", action="block",
                                category="prescription_trading")
         db.session.add(phrase)
@@ -277,32 +282,32 @@ def test_get_requests_change_nothing(app, client, world):
     assert snapshot(app) == before
 
 
-def test_reading_notices_by_get_changes_nothing(app, client, world):
+def test_reading_notifications_by_get_changes_nothing(app, client, world):
     with app.app_context():
-        notice = db.session.scalar(select(ModerationNotice))
-        notice.read_at = None
+        db.session.scalar(select(Notification)).read_at = None
         db.session.commit()
     force_login(client, world["session_id"])
     client.get("/")
     before = snapshot(app)
 
-    assert client.get("/notices").status_code == 200
+    assert client.get("/notifications").status_code == 200
+    assert client.get("/notices").location == "/notifications"  # the old "Messages" page
     assert snapshot(app) == before
 
 
 def test_mark_all_as_read_is_a_post_button(app, client, world):
     with app.app_context():
-        notice = db.session.scalar(select(ModerationNotice))
-        notice.read_at = None
+        db.session.scalar(select(Notification)).read_at = None
         db.session.commit()
     force_login(client, world["session_id"])
-    page = client.get("/notices").data
-    assert b'action="/notices/read"' in page and b"Mark all as read" in page
-    response = client.post("/notices/read")
-    assert response.status_code == 302 and response.location.endswith("/notices")
+    page = client.get("/notifications").data
+    assert b'action="/notifications/read"' in page and b"Mark all as read" in page
+    assert client.get("/notifications/read").status_code == 405
+    response = client.post("/notifications/read")
+    assert response.status_code == 302 and response.location.endswith("/notifications")
     with app.app_context():
-        assert db.session.scalar(select(ModerationNotice)).read_at is not None
-    assert b"Mark all as read" not in client.get("/notices").data
+        assert db.session.scalar(select(Notification)).read_at is not None
+    assert b"Mark all as read" not in client.get("/notifications").data
 
 
 # --- no third parties, no inline code -----------------------------------------------------

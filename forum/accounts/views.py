@@ -1,4 +1,5 @@
-"""A member's own settings: profile, password, email address and weekly digest."""
+"""A member's own settings: profile, password, email address, notifications and the
+weekly digest."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from forum.digest import subscriptions
 from forum.digest.forms import settings_form
 from forum.extensions import db
 from forum.forms import ConfirmForm
+from forum.notifications import services as notifications
+from forum.notifications.forms import NotificationSettingsForm
 from forum.web import me as _me
 
 bp = Blueprint("accounts", __name__, url_prefix="/settings")
@@ -29,6 +32,9 @@ def _render(status=200, **forms):
     forms.setdefault("password_form", PasswordChangeForm())
     forms.setdefault("email_form", EmailChangeForm())
     forms.setdefault("resend_form", ResendConfirmationForm())
+    forms.setdefault("notifications_form", NotificationSettingsForm(data={
+        "auto_follow": current_user.auto_follow,
+        "notify_mentions": current_user.notify_mentions}))
     if "digest_form" not in forms:
         forms["digest_form"] = settings_form(current_user)
     return render_template("accounts/settings.html", **forms), status
@@ -138,4 +144,18 @@ def update_digest_settings():
     db.session.commit()
     flash("Your digest settings are saved." if form.subscribed.data
           else "You won't get the weekly digest any more.", "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.post("/notifications")
+@login_required
+def update_notification_settings():
+    """Turn following what one writes in, and quote/mention notifications, on or off."""
+    form = NotificationSettingsForm()
+    if not form.validate_on_submit():
+        return _render(400, notifications_form=form)
+    notifications.save_settings(_me(), auto_follow=form.auto_follow.data,
+                                notify_mentions=form.notify_mentions.data)
+    db.session.commit()
+    flash("Your notification settings are saved.", "success")
     return redirect(url_for("accounts.settings"))

@@ -31,6 +31,7 @@ from forum.models.moderation import (
     ScreeningRules,
     WatchedPhrase,
 )
+from forum.models.notifications import CategoryFollow, Notification, ThreadFollow
 from forum.models.nudges import AdviceNudge
 from forum.models.search import SearchOutbox
 from forum.models.users import ROLES, User, display_name_key, normalize_email
@@ -39,6 +40,8 @@ from forum.models.vocab import (
     AuditTargetType,
     DeliveryStatus,
     FlagReason,
+    FollowLevel,
+    NotificationKind,
     OutboxStatus,
     PhraseAction,
     PhraseCategory,
@@ -99,4 +102,9 @@ __all__ = [
     "OutboxStatus",
     "AdviceNudge",
     "AdviceNudgeKind",
+    "CategoryFollow",
+    "FollowLevel",
+    "Notification",
+    "NotificationKind",
+    "ThreadFollow",
 ]

@@ -48,6 +48,11 @@ class User(UserMixin, db.Model):
     post_count: Mapped[int] = mapped_column(Integer, default=0)
     # A moderator who marks themselves available gets crisis alerts for their categories.
     is_on_duty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Notification settings (forum.notifications): follow the threads one starts or
+    # replies to; be told when quoted or @mentioned.
+    auto_follow: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    notify_mentions: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                  server_default=text("true"))
 
     def get_id(self) -> str:
         """Flask-Login identity, stored in the session and the remember-me cookie at login:

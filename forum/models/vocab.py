@@ -105,6 +105,24 @@ class AdviceNudgeKind(StrEnum):
     POSTED_ANYWAY = "posted_anyway"
 
 
+class FollowLevel(StrEnum):
+    """``thread_follows.level``: hear about every new post, or never about this thread
+    (a mute also beats following its category)."""
+
+    FOLLOW = "follow"
+    MUTE = "mute"
+
+
+class NotificationKind(StrEnum):
+    """``notifications.kind``: what the member is told about."""
+
+    REPLY = "reply"
+    MENTION = "mention"
+    QUOTE = "quote"
+    MODERATION = "moderation"
+    REACTIONS = "reactions"
+
+
 # --- not (yet) enforced by the database: a CHECK constraint would need a migration ----
 
 

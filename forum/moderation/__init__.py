@@ -6,11 +6,9 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Register the moderation pages, ``flask moderation`` and the header's count of
-    unread notices."""
-    from forum.moderation import cli, notices
+    """Register the moderation pages and ``flask moderation``."""
+    from forum.moderation import cli
     from forum.moderation.views import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.moderation_cli)
-    app.context_processor(lambda: {"unread_notices": notices.unread_count})

@@ -24,6 +24,7 @@ from forum.models.moderation import (
     ReviewItem,
 )
 from forum.moderation import alerts
+from forum.notifications import services as notifications
 from forum.threads.services import change_post_status, edit_post, redact_history
 from forum.urls import external_url
 
@@ -194,11 +195,14 @@ def _close(item: ReviewItem, moderator: User, outcome: str) -> None:
 
 
 def _notify(user: User, kind: str, message: str, post: Post | None = None) -> None:
-    """Tell a member privately: an on-site notice and an email after the commit."""
-    db.session.add(ModerationNotice(user_id=user.id, post_id=post.id if post else None,
-                                    kind=kind, message=message, created_at=utcnow()))
+    """Tell a member privately: the decision's text (``ModerationNotice``), a line on
+    their notifications page pointing at it, and an email after the commit."""
+    notice = ModerationNotice(user_id=user.id, post_id=post.id if post else None,
+                              kind=kind, message=message, created_at=utcnow())
+    db.session.add(notice)
+    notifications.moderation_decision(notice, post)
     queue_email(user.email, "moderation_notice", user=user, message=message,
-                action_url=external_url("moderation.notices"))
+                action_url=external_url("notifications.index"))
 
 
 def _act_on_post(item: ReviewItem, moderator: User, *, action: str, outcome: str,
@@ -393,14 +397,6 @@ def move_thread(thread: Thread, *, moderator: User, to_category) -> None:
     audit(moderator, "move", target_type="thread", target_id=thread.id,
           category_id=to_category.id, before=before, after={"category_id": to_category.id})
     db.session.flush()
-
-
-def mark_notices_read(user: User) -> None:
-    for notice in db.session.scalars(
-        select(ModerationNotice).where(ModerationNotice.user_id == user.id,
-                                       ModerationNotice.read_at.is_(None))
-    ):
-        notice.read_at = utcnow()
 
 
 def set_on_duty(user: User, *, on_duty: bool) -> None:

@@ -18,14 +18,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from forum import permissions
 from forum.errors import refuse
 from forum.extensions import db
 from forum.forms import ConfirmForm
-from forum.models import Category, ModerationNotice, Post
+from forum.models import Category, Post
 from forum.models.moderation import FLAG_REASONS
 from forum.moderation import newcomers, queries, services
 from forum.moderation.forms import (
@@ -332,26 +331,9 @@ def flag(post_id):
 
 
 @bp.get("/notices")
-@login_required
 def notices():
-    """Private notices from the moderators about one's posts or account."""
-    user = _me()
-    items = db.session.scalars(
-        select(ModerationNotice).where(ModerationNotice.user_id == user.id)
-        .order_by(ModerationNotice.created_at.desc())
-    ).all()
-    unread = {n.id for n in items if n.read_at is None}
-    # Reading changes nothing (SECURITY.md 26): "Mark all as read" is a POST.
-    return render_template("moderation/notices.html", notices=items, unread_ids=unread)
-
-
-@bp.post("/notices/read")
-@login_required
-def mark_notices_read():
-    """Mark all of one's notices as read (the button on the notices page)."""
-    services.mark_notices_read(_me())
-    db.session.commit()
-    return redirect(url_for("moderation.notices"))
+    """The old "Messages" page: moderators' decisions are now on the notifications page."""
+    return redirect(url_for("notifications.index"))
 
 
 @bp.get(f"/support/<{ID}:post_id>")

@@ -1,5 +1,9 @@
 """Domain operations on threads and posts. They add and flush; the caller commits.
 
+Every change of a post's status passes through here, so this is also where
+``forum.notifications`` hears that a post became visible (and where writers follow
+the threads they write in).
+
 Counters (thread, category and member post counts) change in the same transaction
 as the post, with SQL-side increments so concurrent requests never lose an update.
 Counts include only ``visible`` posts.
@@ -25,6 +29,7 @@ from forum.models import (
     Thread,
     User,
 )
+from forum.notifications import services as notifications
 from forum.permissions import LISTED_STATUSES
 
 
@@ -79,6 +84,8 @@ def create_thread(category: Category, *, author: User, title: str, body: str,
         _count_post(post, +1)
         _touch_category(category, at)
     db.session.flush()
+    notifications.auto_follow(author, thread)
+    notifications.post_published(post)
     return thread
 
 
@@ -95,6 +102,8 @@ def add_reply(thread: Thread, *, author: User, body: str, at: datetime | None = 
             thread.last_post_at = at
         _touch_category(thread.category, at)
     db.session.flush()
+    notifications.auto_follow(author, thread)
+    notifications.post_published(post)
     return post
 
 
@@ -172,6 +181,10 @@ def change_post_status(post: Post, status: str) -> None:
         _refresh_thread_activity(post.thread)
         _refresh_category_activity(post.thread.category)
         db.session.flush()
+    if now_visible and not was_visible:
+        # Approved, restored or edited back by a moderator: tell people now (a post never
+        # notifies while held, pending, hidden or removed; nobody is told twice).
+        notifications.post_published(post)
 
 
 def _set_listed(thread: Thread, listed: bool) -> None:
@@ -231,9 +244,12 @@ def toggle_reaction(post: Post, *, user: User, kind: str) -> bool:
     if existing is not None:
         db.session.delete(existing)
         db.session.flush()
+        notifications.reactions_changed(post, by=user, added=False)
         return False
-    db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
+    reaction = Reaction(post_id=post.id, user_id=user.id, kind=kind)
+    db.session.add(reaction)
     db.session.flush()
+    notifications.reactions_changed(post, by=user, added=True, at=reaction.created_at)
     return True
 
 

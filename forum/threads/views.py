@@ -12,6 +12,9 @@ from forum.digest import subscriptions as digest_subscriptions
 from forum.errors import refuse
 from forum.extensions import db
 from forum.forms import ConfirmForm
+from forum.notifications import queries as notification_queries
+from forum.notifications import services as notifications
+from forum.notifications.forms import CategoryFollowForm, ThreadFollowForm
 from forum.threads import queries, services
 from forum.threads.forms import ReactionForm, RedactForm, ReplyForm
 from forum.web import ID, log_in_first, me, page_number
@@ -33,7 +36,9 @@ def category(slug):
     cat = queries.category_or_404(slug, current_user)
     pagination = queries.category_threads(cat, page_number(), current_user)
     return render_template("threads/category.html", category=cat, pagination=pagination,
-                           leads=permissions.category_leads(cat.id))
+                           leads=permissions.category_leads(cat.id),
+                           following=notification_queries.follows_category(current_user, cat.id),
+                           follow_form=CategoryFollowForm())
 
 
 @bp.get(f"/t/<{ID}:thread_id>")
@@ -50,6 +55,8 @@ def show(thread_id):
         reaction_counts=services.reaction_counts(post_ids),
         my_reactions=services.reactions_by(user, post_ids), moderating=moderating,
         digest_pick=moderating and digest_subscriptions.is_featured_now(thread),
+        follow_level=notification_queries.thread_follow_level(current_user, thread),
+        follow_form=ThreadFollowForm(),
     )
 
 
@@ -128,3 +135,39 @@ def react(post_id):
     except IntegrityError:  # a double click raced itself: the reaction is there already
         db.session.rollback()
     return redirect(queries.post_url(post))
+
+
+@bp.post(f"/t/<{ID}:thread_id>/follow")
+def follow_thread(thread_id):
+    """Follow, mute or stop following a thread (``level``: follow, mute or none)."""
+    thread = queries.thread_or_404(thread_id, current_user)
+    if not current_user.is_authenticated:
+        return log_in_first()
+    form = ThreadFollowForm()
+    if not form.validate_on_submit():
+        abort(400)
+    level = None if form.level.data == "none" else form.level.data
+    notifications.set_thread_follow(me(), thread, level)
+    db.session.commit()
+    flash({"follow": "You are following this thread: new replies will be in your "
+                     "notifications.",
+           "mute": "This thread is muted: you won't be notified about it.",
+           None: "You no longer follow this thread."}[level], "success")
+    return redirect(url_for("threads.show", thread_id=thread.id))
+
+
+@bp.post("/c/<slug>/follow")
+def follow_category(slug):
+    """Follow every new post in a category (``follow``: 1), or stop (0)."""
+    cat = queries.category_or_404(slug, current_user)
+    if not current_user.is_authenticated:
+        return log_in_first()
+    form = CategoryFollowForm()
+    if not form.validate_on_submit():
+        abort(400)
+    follow = form.follow.data == "1"
+    notifications.set_category_follow(me(), cat, follow)
+    db.session.commit()
+    flash(f"You are following {cat.name}: new threads and replies will be in your "
+          "notifications." if follow else f"You no longer follow {cat.name}.", "success")
+    return redirect(url_for("threads.category", slug=cat.slug))

@@ -7,7 +7,7 @@ sent, with the schedule in the app's configuration (DIGEST_WEEKDAY, DIGEST_HOUR,
 DIGEST_TIMEZONE; the defaults without an app), so nobody's next digest repeats a week.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-04 22:00:00
 """
 import re
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -74,6 +74,8 @@ PAGES = [
     ("home-member", "/", True, None),
     ("thread-member", "/t/{thread_id}", True, None),
     ("settings", "/settings", True, None),
+    ("category-member", "/c/{category_slug}", True, None),
+    ("notifications", "/notifications", True, None),
     ("new-thread-errors", "/c/{category_slug}/new", True, _submit_empty_thread),
 ]
 
@@ -94,15 +96,16 @@ def test_page_has_no_axe_violations(request, live_server, screenshot, name, path
     check_page(page, f"{name}-{scheme}", screenshot)
 
 
-@pytest.mark.parametrize(("name", "path"), [
-    ("home", "/"), ("thread", "/t/{thread_id}"), ("register", "/auth/register"),
-    ("settings", "/settings"),
+@pytest.mark.parametrize(("name", "path", "member"), [
+    ("home", "/", False), ("thread", "/t/{thread_id}", False),
+    ("register", "/auth/register", False), ("settings", "/settings", True),
+    ("notifications", "/notifications", True), ("thread-member", "/t/{thread_id}", True),
 ])
 def test_no_horizontal_scrolling_at_320_css_pixels(browser, live_server, member_state, screenshot,
-                                                   name, path):
+                                                   name, path, member):
     """WCAG 1.4.10 Reflow: content fits a 320px-wide viewport without sideways scrolling."""
     ctx = browser.new_context(viewport={"width": 320, "height": 800},
-                              storage_state=member_state if path == "/settings" else None)
+                              storage_state=member_state if member else None)
     try:
         page = ctx.new_page()
         page.goto(live_server(path.format(**live_server.seed)))
@@ -145,3 +148,20 @@ def test_keyboard_skip_link_and_visible_focus(page, live_server, screenshot):
         if info["outline"] in ("none", "") or info["width"] < 2:
             unfocused.append(info)
     assert unfocused == [], f"no visible focus indicator on: {unfocused}"
+
+
+def test_mention_suggestions_complete_a_name_and_pass_axe(member_tab, live_server, screenshot):
+    """The @name suggestions (static/js/mentions.js): typed text brings up buttons after
+    the text area; choosing one completes the name and returns the focus."""
+    page = member_tab
+    page.goto(live_server("/t/{thread_id}".format(**live_server.seed)))
+    body = page.locator("textarea[name='body']")
+    body.click()
+    body.press_sequentially("Thanks @al", delay=20)
+    button = page.get_by_role("button", name="@Alex T1")
+    button.wait_for()
+    check_page(page, "mention-suggestions", screenshot)
+    button.click()
+    assert body.input_value() == "Thanks @Alex T1 "
+    assert page.evaluate("document.activeElement.name") == "body"
+    assert page.locator(".mention-suggestions button").count() == 0

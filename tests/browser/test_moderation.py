@@ -131,7 +131,8 @@ def test_moderator_handles_a_crisis_post_from_the_queue(browser, page, live_serv
     # Everyone can now read the post; the author was told.
     page.goto(live_server(f"/t/{seed['thread_id']}"))
     expect(page.locator(".post-body", has_text="shaking")).to_be_visible()
-    expect(page.get_by_role("link", name=re.compile("Messages"))).to_be_visible()
+    told = re.compile(r"^Notifications, \d+ unread$")  # the header link's accessible name
+    expect(page.get_by_role("link", name=told)).to_be_visible()
     with live_server.app.app_context():
         post = db.session.scalar(select(Post).filter(Post.body_source == CRISIS))
         assert post.status == "visible"

@@ -96,7 +96,7 @@ def test_action_on_a_flagged_post(app, client, mod_forum, login, flagged, mailbo
     [email] = mailbox.to(mod_forum.emails["ann"])
     said = email_text(email)
     assert notice_words in said
-    assert "/notices" in said
+    assert "/notifications" in said
     assert "Bob" not in said and "rude" not in said
 
     # What a member reading the thread sees

@@ -315,7 +315,7 @@ def test_new_members_first_posts_wait_for_review(app, client, mod_forum, login, 
     page = text(client.get(f"/t/{mod_forum.thread_id}"))
     assert "First words from a newcomer" in page and "Second words" not in page
     login(newcomer)
-    page = text(client.get("/notices"))
+    page = text(client.get("/notifications"))
     assert "Their feedback: Please don&#39;t share clinic names" in page
     page = text(client.get(f"/t/{mod_forum.thread_id}"))
     assert "it was removed by a moderator" in page

@@ -29,10 +29,17 @@ MATRIX = {
     "threads.delete_post": ("GET", "/p/{post}/delete",
                             {None: 404, "bob": 403, "ann": 200, "mod": 403}),
     "threads.react": ("POST", "/p/{post}/react", {None: 404, "bob": 302, "ann": 403, "mod": 302}),
+    # Following: any member who may see the thread or category (members-only: not visitors).
+    "threads.follow_thread": ("POST", "/t/{thread}/follow",
+                              {None: 404, "bob": 302, "ann": 302, "mod": 302}),
+    "threads.follow_category": ("POST", "/c/{slug}/follow",
+                                {None: 404, "bob": 302, "ann": 302, "mod": 302}),
     "users.profile": ("GET", "/members/{user}", {None: 200, "bob": 200, "ann": 200, "mod": 200}),
 }
 NO_OBJECT = {"threads.index"}
 VIEWERS = [None, "bob", "ann", "mod"]
+# What the POST routes are sent: a reaction, a follow level, a category follow.
+FORM = {"kind": "thanks", "level": "follow", "follow": "1"}
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -58,7 +65,7 @@ def test_members_only_object_access(client, forum, login, endpoint, viewer):
     if viewer:
         login(viewer)
 
-    response = client.open(_url(template, forum), method=method, data={"kind": "thanks"})
+    response = client.open(_url(template, forum), method=method, data=FORM)
 
     assert response.status_code == expected[viewer]
 
@@ -71,6 +78,6 @@ def test_missing_object_is_404_for_everyone(client, forum, login, endpoint, view
         login(viewer)
 
     response = client.open(_url(template, forum, missing=True), method=method,
-                           data={"kind": "thanks"})
+                           data=FORM)
 
     assert response.status_code == 404

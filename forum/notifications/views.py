@@ -1,0 +1,81 @@
+"""The notifications page (``/notifications``) and marking notifications read.
+
+Reading changes nothing (SECURITY.md 26): "mark as read" and "mark all as read" are
+POST forms, so the page works without JavaScript. Follow and mute buttons live on the
+thread and category pages (``forum.threads.views``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from forum.extensions import db
+from forum.models import Notification
+from forum.notifications import queries, services
+from forum.notifications.forms import MarkReadForm
+from forum.web import ID, me, page_number, parse_number
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    """The member's notifications, newest first, 20 a page."""
+    page = page_number()
+    pagination = queries.page_of(me(), page)
+    if page > 1 and not pagination.items:
+        abort(404)
+    return render_template("notifications/index.html", pagination=pagination,
+                           reactions=queries.reaction_summaries(pagination.items),
+                           form=MarkReadForm())
+
+
+def _back(form: MarkReadForm):
+    page = parse_number(form.page.data)
+    return redirect(url_for("notifications.index", page=page if page and page > 1 else None))
+
+
+@bp.post(f"/notifications/<{ID}:notification_id>/read")
+@login_required
+def mark_read(notification_id):
+    """Mark one notification read (someone else's: 403; none: 404)."""
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    notification = db.session.get(Notification, notification_id)
+    if notification is None:
+        abort(404)
+    try:
+        services.mark_read(notification, user=me())
+    except services.NotYours:
+        abort(403)
+    db.session.commit()
+    return _back(form)
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_all_read():
+    """Mark every notification read."""
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.mark_all_read(me())
+    db.session.commit()
+    flash("All your notifications are marked as read.", "success")
+    return _back(form)
+
+
+NAME_SUGGESTIONS = 8
+
+
+@bp.get("/notifications/names")
+@login_required
+def mention_names():
+    """Display names starting with ``q`` (at least 2 characters), for the @mention
+    suggestions (static/js/mentions.js, a progressive enhancement: typing the name works
+    without it). Display names are public, as on every post; members only."""
+    return jsonify(names=queries.names_starting_with(request.args.get("q", ""),
+                                                     limit=NAME_SUGGESTIONS))
