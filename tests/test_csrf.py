@@ -87,6 +87,8 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "notifications.mark_all_read": {},
     "threads.follow_thread": {"level": "mute"},
     "threads.follow_category": {"follow": "1"},
+    "threads.mark_read": {},
+    "notifications.mark_all_threads_read": {},
     "accounts.update_notification_settings": {"notify_mentions": "y"},
     "digest.subscribe": {"email": "digest.reader@example.test"},
     "digest.confirm": {},

@@ -31,7 +31,7 @@ from forum.models.moderation import (
     ScreeningRules,
     WatchedPhrase,
 )
-from forum.models.notifications import CategoryFollow, Notification, ThreadFollow
+from forum.models.notifications import CategoryFollow, Notification, ThreadFollow, ThreadRead
 from forum.models.nudges import AdviceNudge
 from forum.models.search import SearchOutbox
 from forum.models.users import ROLES, User, display_name_key, normalize_email
@@ -107,4 +107,5 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "ThreadFollow",
+    "ThreadRead",
 ]

@@ -7,7 +7,8 @@ post's text, which is read, through ``forum.permissions``, when the page is show
 a post hidden after the fact disappears from the page without touching the rows.
 
 Built to be extended: ``emailed_at`` is for the email side (a sender claims rows whose
-``emailed_at`` is empty), and ``read_at``/``updated_at`` carry unread tracking.
+``emailed_at`` is empty). Per-thread unread tracking is ``ThreadRead``: one row per
+member and thread they have read, holding the last post read.
 """
 
 from __future__ import annotations
@@ -112,3 +113,24 @@ class Notification(db.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class ThreadRead(db.Model):
+    """How far a member has read a thread: the last post they were shown.
+
+    ``last_read_post_at`` is that post's ``created_at``, copied so that "posts after the
+    marker" is a comparison on ``(created_at, id)``, the thread page's own order, with
+    no join (listings count new posts for a whole page of threads in one query). The
+    post id has no foreign key on purpose: the marker is a position in the thread, and
+    stays one even if that post is erased. No row: the member never opened the thread.
+    """
+
+    __tablename__ = "thread_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
+    last_read_post_id: Mapped[int] = mapped_column(Integer)
+    last_read_post_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

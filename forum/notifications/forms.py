@@ -33,3 +33,9 @@ class NotificationSettingsForm(FlaskForm):
 
 class MarkReadForm(FlaskForm):
     page = HiddenField()
+
+
+class MarkThreadReadForm(FlaskForm):
+    """A thread read: to post ``upto`` (what a page showed; sent by read-marker.js), or,
+    empty, to its end (the "Mark as read" button)."""
+    upto = HiddenField()

@@ -1,4 +1,5 @@
-"""The notifications page (``/notifications``) and marking notifications read.
+"""The notifications page (``/notifications``) and marking notifications read; the
+"New" page (``/new``: followed threads with unread posts) and marking them all read.
 
 Reading changes nothing (SECURITY.md 26): "mark as read" and "mark all as read" are
 POST forms, so the page works without JavaScript. Follow and mute buttons live on the
@@ -12,7 +13,7 @@ from flask_login import login_required
 
 from forum.extensions import db
 from forum.models import Notification
-from forum.notifications import queries, services
+from forum.notifications import queries, reads, services
 from forum.notifications.forms import MarkReadForm
 from forum.web import ID, me, page_number, parse_number
 
@@ -66,6 +67,28 @@ def mark_all_read():
     db.session.commit()
     flash("All your notifications are marked as read.", "success")
     return _back(form)
+
+
+@bp.get("/new")
+@login_required
+def new_posts():
+    """The threads the member follows that have posts new to them, most recently active
+    first, 25 a page, each with "N new" and a link to the first of them."""
+    return render_template("notifications/new.html",
+                           pagination=reads.new_page(me(), page_number()), form=MarkReadForm())
+
+
+@bp.post("/new/read")
+@login_required
+def mark_all_threads_read():
+    """Mark every thread on the "New" page read, to its last post."""
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    reads.mark_all_read(me())
+    db.session.commit()
+    flash("All your followed threads are marked as read.", "success")
+    return redirect(url_for("notifications.new_posts"))
 
 
 NAME_SUGGESTIONS = 8

@@ -2,7 +2,7 @@
 
 Every change of a post's status passes through here, so this is also where
 ``forum.notifications`` hears that a post became visible (and where writers follow
-the threads they write in).
+the threads they write in, and have read the thread as far as their post).
 
 Counters (thread, category and member post counts) change in the same transaction
 as the post, with SQL-side increments so concurrent requests never lose an update.
@@ -29,6 +29,7 @@ from forum.models import (
     Thread,
     User,
 )
+from forum.notifications import reads
 from forum.notifications import services as notifications
 from forum.permissions import LISTED_STATUSES
 
@@ -85,6 +86,7 @@ def create_thread(category: Category, *, author: User, title: str, body: str,
         _touch_category(category, at)
     db.session.flush()
     notifications.auto_follow(author, thread)
+    reads.mark_read(author, thread, upto=post)  # writers have read as far as their post
     notifications.post_published(post)
     return thread
 
@@ -103,6 +105,7 @@ def add_reply(thread: Thread, *, author: User, body: str, at: datetime | None = 
         _touch_category(thread.category, at)
     db.session.flush()
     notifications.auto_follow(author, thread)
+    reads.mark_read(author, thread, upto=post)  # writers have read as far as their post
     notifications.post_published(post)
     return post
 

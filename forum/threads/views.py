@@ -1,5 +1,6 @@
 """Reading threads: home, category and thread pages, permalinks, history; deleting
-one's own post and reactions. Writing posts is ``forum.posting``."""
+one's own post and reactions; recording how far a member has read (by POST: reading a
+page changes nothing, SECURITY.md 26). Writing posts is ``forum.posting``."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from forum.errors import refuse
 from forum.extensions import db
 from forum.forms import ConfirmForm
 from forum.notifications import queries as notification_queries
+from forum.notifications import reads
 from forum.notifications import services as notifications
-from forum.notifications.forms import CategoryFollowForm, ThreadFollowForm
+from forum.notifications.forms import CategoryFollowForm, MarkThreadReadForm, ThreadFollowForm
 from forum.threads import queries, services
 from forum.threads.forms import ReactionForm, RedactForm, ReplyForm
-from forum.web import ID, log_in_first, me, page_number
+from forum.web import ID, log_in_first, me, page_number, parse_number
 
 bp = Blueprint("threads", __name__)
 bp.register_error_handler(services.NotAllowed, refuse(
@@ -27,7 +29,9 @@ bp.register_error_handler(services.NotAllowed, refuse(
 @bp.get("/")
 def index():
     """Home: the categories with their counts and latest activity."""
-    return render_template("threads/index.html", categories=queries.home_categories(current_user))
+    categories = queries.home_categories(current_user)
+    return render_template("threads/index.html", categories=categories, new_counts=reads.new_counts(
+        current_user, [latest.id for _, latest in categories if latest is not None]))
 
 
 @bp.get("/c/<slug>")
@@ -38,7 +42,9 @@ def category(slug):
     return render_template("threads/category.html", category=cat, pagination=pagination,
                            leads=permissions.category_leads(cat.id),
                            following=notification_queries.follows_category(current_user, cat.id),
-                           follow_form=CategoryFollowForm())
+                           follow_form=CategoryFollowForm(),
+                           new_counts=reads.new_counts(current_user,
+                                                       [t.id for t in pagination.items]))
 
 
 @bp.get(f"/t/<{ID}:thread_id>")
@@ -50,14 +56,53 @@ def show(thread_id):
     user = me() if current_user.is_authenticated else None
     permissions.preload_moderator_powers(post.author for post in pagination.items)
     moderating = permissions.can_moderate(current_user, thread.category_id)
+    reading = reads.thread_state(current_user, thread)
+    upto = user and reading.upto(pagination.items,
+                                 lambda post: permissions.can_view_post(user, post))
     return render_template(
         "threads/show.html", thread=thread, pagination=pagination, form=ReplyForm(),
         reaction_counts=services.reaction_counts(post_ids),
         my_reactions=services.reactions_by(user, post_ids), moderating=moderating,
         digest_pick=moderating and digest_subscriptions.is_featured_now(thread),
         follow_level=notification_queries.thread_follow_level(current_user, thread),
-        follow_form=ThreadFollowForm(),
+        follow_form=ThreadFollowForm(), reading=reading, mark_read_upto=upto,
+        mark_read_form=MarkThreadReadForm(),
     )
+
+
+@bp.get(f"/t/<{ID}:thread_id>/unread")
+def first_unread(thread_id):
+    """The thread at its first post that is new for the member (its page and anchor);
+    the thread's first page if nothing is new (or for visitors)."""
+    thread = queries.thread_or_404(thread_id, current_user)
+    post = reads.first_unread_post(current_user, thread)
+    if post is None:
+        return redirect(url_for("threads.show", thread_id=thread.id))
+    return redirect(queries.post_url(post))
+
+
+@bp.post(f"/t/<{ID}:thread_id>/read")
+def mark_read(thread_id):
+    """Record that the member read the thread: up to post ``upto`` (the last one a page
+    showed them, sent by static/js/read-marker.js; answers 204), or to its end (the
+    "Mark as read" button; back to the thread). A marker never moves backwards."""
+    thread = queries.thread_or_404(thread_id, current_user)
+    if not current_user.is_authenticated:
+        return log_in_first()
+    form = MarkThreadReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upto = None
+    if form.upto.data:
+        upto = queries.post_or_404(parse_number(form.upto.data) or abort(400), current_user)
+        if upto.thread_id != thread.id or not permissions.can_view_post(current_user, upto):
+            abort(404)
+    reads.mark_read(me(), thread, upto=upto)
+    db.session.commit()
+    if upto is not None:
+        return "", 204
+    flash("This thread is marked as read.", "success")
+    return redirect(url_for("threads.show", thread_id=thread.id))
 
 
 @bp.get(f"/p/<{ID}:post_id>")

@@ -76,6 +76,7 @@ PAGES = [
     ("settings", "/settings", True, None),
     ("category-member", "/c/{category_slug}", True, None),
     ("notifications", "/notifications", True, None),
+    ("new", "/new", True, None),
     ("new-thread-errors", "/c/{category_slug}/new", True, _submit_empty_thread),
 ]
 
@@ -100,6 +101,7 @@ def test_page_has_no_axe_violations(request, live_server, screenshot, name, path
     ("home", "/", False), ("thread", "/t/{thread_id}", False),
     ("register", "/auth/register", False), ("settings", "/settings", True),
     ("notifications", "/notifications", True), ("thread-member", "/t/{thread_id}", True),
+    ("new", "/new", True), ("category-member", "/c/{category_slug}", True),
 ])
 def test_no_horizontal_scrolling_at_320_css_pixels(browser, live_server, member_state, screenshot,
                                                    name, path, member):

@@ -34,6 +34,11 @@ MATRIX = {
                               {None: 404, "bob": 302, "ann": 302, "mod": 302}),
     "threads.follow_category": ("POST", "/c/{slug}/follow",
                                 {None: 404, "bob": 302, "ann": 302, "mod": 302}),
+    # Unread tracking: the first unread post (a redirect) and marking the thread read.
+    "threads.first_unread": ("GET", "/t/{thread}/unread",
+                             {None: 404, "bob": 302, "ann": 302, "mod": 302}),
+    "threads.mark_read": ("POST", "/t/{thread}/read",
+                          {None: 404, "bob": 302, "ann": 302, "mod": 302}),
     "users.profile": ("GET", "/members/{user}", {None: 200, "bob": 200, "ann": 200, "mod": 200}),
 }
 NO_OBJECT = {"threads.index"}
