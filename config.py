@@ -214,6 +214,18 @@ class Config:
     MAIL_RECONNECT_DELAYS = _env("MAIL_RECONNECT_DELAYS", "1,4")
     DIGEST_MAX_CONNECTION_FAILURES = _env_int("DIGEST_MAX_CONNECTION_FAILURES", 3)
 
+    # Notifications by email (forum.notifications.emails, `flask notifications send`,
+    # cron every minute). A notification is emailed once it is NOTIFY_EMAIL_DELAY seconds
+    # old (read on the site meanwhile: not emailed) and at most NOTIFY_EMAIL_MAX_AGE
+    # seconds old; "immediately" sends at most one email per thread every
+    # NOTIFY_EMAIL_BATCH_MINUTES; the daily summary goes out after NOTIFY_EMAIL_SUMMARY_HOUR
+    # in the member's time zone (NOTIFY_EMAIL_TIMEZONE unless they chose one).
+    NOTIFY_EMAIL_DELAY = _env_int("NOTIFY_EMAIL_DELAY", 120)
+    NOTIFY_EMAIL_MAX_AGE = _env_int("NOTIFY_EMAIL_MAX_AGE", 3 * 24 * 3600)
+    NOTIFY_EMAIL_BATCH_MINUTES = _env_int("NOTIFY_EMAIL_BATCH_MINUTES", 15)
+    NOTIFY_EMAIL_SUMMARY_HOUR = _env_int("NOTIFY_EMAIL_SUMMARY_HOUR", 8)
+    NOTIFY_EMAIL_TIMEZONE = _env("NOTIFY_EMAIL_TIMEZONE", "Europe/London")
+
 
 class DevelopmentConfig(Config):
     """Local development: `make run`."""

@@ -50,6 +50,9 @@ PERIODIC_JOBS: tuple[Job, ...] = (
         "crisis items nobody claimed in time alert every admin"),
     Job(("search", "sync"), 1,
         "search changes left queued while the index was busy"),
+    Job(("notifications", "send"), 1,
+        "notifications by email: replies straight away (batched per thread), daily "
+        "summaries, quiet hours"),
     Job(("digest", "run-due"), 15,
         "the weekly digest: sends what is due, retries deferred messages"),
 )

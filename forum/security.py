@@ -64,7 +64,7 @@ def _is_private_response() -> bool:
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Endpoints that other sites may POST to on purpose (RFC 8058 one-click unsubscribe,
 # whose POST comes from a mail provider); each is also exempt from the CSRF token.
-CROSS_SITE_POST_ENDPOINTS: set[str] = {"digest.unsubscribe"}
+CROSS_SITE_POST_ENDPOINTS: set[str] = {"digest.unsubscribe", "notifications.unsubscribe"}
 
 
 def refuse_cross_site_writes():

@@ -39,7 +39,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Endpoints allowed to take unsafe requests without a CSRF token, each named on purpose.
 # Only the RFC 8058 one-click unsubscribe: the mail provider POSTs it with no cookie and no
 # token (it is also in forum.security.CROSS_SITE_POST_ENDPOINTS).
-EXEMPT: set[str] = {"digest.unsubscribe"}
+EXEMPT: set[str] = {"digest.unsubscribe", "notifications.unsubscribe"}
 
 # Columns that a read may legitimately touch (activity stamps, not state changes).
 VOLATILE_COLUMNS = {("users", "last_seen_at")}
@@ -89,7 +89,8 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "threads.follow_category": {"follow": "1"},
     "threads.mark_read": {},
     "notifications.mark_all_threads_read": {},
-    "accounts.update_notification_settings": {"notify_mentions": "y"},
+    "accounts.update_notification_settings": {"notify_mentions": "y", "email_replies": "daily",
+                                              "email_follows": "never", "time_zone": ""},
     "digest.subscribe": {"email": "digest.reader@example.test"},
     "digest.confirm": {},
     "digest.resubscribe": {},

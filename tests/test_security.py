@@ -23,6 +23,7 @@ from forum.extensions import db
 from forum.logs import OneLineFormatter, safe
 from forum.models import DigestSubscription, ModerationNotice, Notification, WatchedPhrase
 from forum.moderation.services import open_review_item
+from forum.notifications.emails import unsubscribe_token as notification_unsubscribe_token
 from forum.notifications.services import moderation_decision
 from tests.factories import make_category, make_post, make_thread, make_user
 from tests.helpers import force_login
@@ -102,6 +103,7 @@ def world(app):
                 "digest.confirm": confirm_token(subscription),
                 "digest.resubscribe": unsubscribe_token(subscription),
                 "digest.unsubscribe": unsubscribe_token(subscription),
+                "notifications.unsubscribe": notification_unsubscribe_token(member, "replies"),
             },
         }
 
@@ -589,7 +591,8 @@ def test_html_templates_are_autoescaped(app):
 
 def test_private_visitor_pages_are_never_stored(app, client, world):
     """Token pages and pages tied to a visitor's session (CSRF token, flashes) are private."""
-    for endpoint in ("auth.confirm", "auth.reset_password", "accounts.confirm_email_change"):
+    for endpoint in ("auth.confirm", "auth.reset_password", "accounts.confirm_email_change",
+                     "notifications.unsubscribe"):
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         fresh = app.test_client()
         response = fresh.get(build(rule, world))

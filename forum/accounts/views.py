@@ -34,7 +34,11 @@ def _render(status=200, **forms):
     forms.setdefault("resend_form", ResendConfirmationForm())
     forms.setdefault("notifications_form", NotificationSettingsForm(data={
         "auto_follow": current_user.auto_follow,
-        "notify_mentions": current_user.notify_mentions}))
+        "notify_mentions": current_user.notify_mentions,
+        "email_replies": current_user.email_replies,
+        "email_follows": current_user.email_follows,
+        "quiet_hours": current_user.quiet_hours,
+        "time_zone": current_user.time_zone}))
     if "digest_form" not in forms:
         forms["digest_form"] = settings_form(current_user)
     return render_template("accounts/settings.html", **forms), status
@@ -150,12 +154,17 @@ def update_digest_settings():
 @bp.post("/notifications")
 @login_required
 def update_notification_settings():
-    """Turn following what one writes in, and quote/mention notifications, on or off."""
+    """Following what one writes in, quote/mention notifications, and which of them
+    are emailed, when (immediately, daily, never) and not at night (quiet hours)."""
     form = NotificationSettingsForm()
     if not form.validate_on_submit():
         return _render(400, notifications_form=form)
     notifications.save_settings(_me(), auto_follow=form.auto_follow.data,
-                                notify_mentions=form.notify_mentions.data)
+                                notify_mentions=form.notify_mentions.data,
+                                email_replies=form.email_replies.data,
+                                email_follows=form.email_follows.data,
+                                quiet_hours=form.quiet_hours.data,
+                                time_zone=form.time_zone.data)
     db.session.commit()
     flash("Your notification settings are saved.", "success")
     return redirect(url_for("accounts.settings"))

@@ -13,14 +13,19 @@ from __future__ import annotations
 
 from forum.email import outbox
 from forum.email.compose import build_message
+from forum.email.listmail import ListMessage
 
 
 def queue_email(to: str, name: str, *, action_url: str | None = None,
-                background: bool = False, **context) -> None:
+                background: bool = False, headers: dict[str, str] | None = None,
+                **context) -> None:
     """Render ``templates/email/<name>/`` for ``to`` and queue it until the commit.
 
     ``background``: deliver after the response rather than before it, for mail whose
     sending time must not show in the response time (whether an address has an account).
+    ``headers``: extra headers such as RFC 8058's ``List-Unsubscribe``, written exactly
+    as given (the message is then a ``ListMessage``: text and HTML alternatives).
     """
-    msg = build_message(to, name, action_url=action_url, **context)
+    msg = build_message(to, name, action_url=action_url, headers=headers,
+                        message_class=ListMessage if headers else None, **context)
     outbox.enqueue(msg, name, action_url=action_url, background=background)

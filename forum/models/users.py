@@ -53,6 +53,19 @@ class User(UserMixin, db.Model):
     auto_follow: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     notify_mentions: Mapped[bool] = mapped_column(Boolean, default=True,
                                                   server_default=text("true"))
+    # Notifications by email (forum.notifications.emails): "immediately" (at most one
+    # email per thread per 15 minutes), "daily" (one summary a day) or "never"; for
+    # replies in threads one started, and for everything else (other followed threads,
+    # quotes, mentions). Quiet hours: no email 22:00-07:00 in ``time_zone`` ("" is the
+    # forum's NOTIFY_EMAIL_TIMEZONE). ``summary_sent_at``: the last daily summary.
+    email_replies: Mapped[str] = mapped_column(String(12), default="immediately",
+                                               server_default="immediately")
+    email_follows: Mapped[str] = mapped_column(String(12), default="daily",
+                                               server_default="daily")
+    quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False,
+                                              server_default=text("false"))
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
+    summary_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def get_id(self) -> str:
         """Flask-Login identity, stored in the session and the remember-me cookie at login:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Register the notifications page and the header's unread count."""
+    """Register the notifications page, the header's unread count and
+    ``flask notifications``."""
     from flask_login import current_user
 
     from forum.notifications import queries
+    from forum.notifications.cli import notifications_cli
     from forum.notifications.views import bp
 
     app.register_blueprint(bp)
+    app.cli.add_command(notifications_cli)
 
     def unread_notifications() -> int:
         """Called by the header only when it renders (redirects cost no query)."""

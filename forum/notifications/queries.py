@@ -107,3 +107,27 @@ def names_starting_with(prefix: str, *, limit: int) -> list[str]:
     return list(db.session.scalars(
         select(User.display_name).where(User.display_name_key.like(pattern, escape="\\"))
         .order_by(User.display_name_key).limit(limit)))
+
+
+def unemailed(user: User, kinds, *, newest, oldest) -> list[Notification]:
+    """``user``'s unread, not yet emailed notifications of ``kinds`` created between
+    ``oldest`` and ``newest``, oldest first, with their posts, threads and categories:
+    re-checked for visibility exactly as the page does (``_readable``)."""
+    return list(db.session.scalars(
+        _mine(user, Notification)
+        .options(joinedload(Notification.actor),
+                 joinedload(Notification.post).joinedload(Post.thread)
+                 .joinedload(Thread.category))
+        .where(Notification.kind.in_(kinds), Notification.read_at.is_(None),
+               Notification.emailed_at.is_(None), Notification.created_at <= newest,
+               Notification.created_at >= oldest)
+        .order_by(Notification.created_at, Notification.id)).unique())
+
+
+def last_emailed(user: User, thread_ids: list[int]) -> dict:
+    """``{thread id: when user was last emailed about it}`` for ``thread_ids``."""
+    return dict(db.session.execute(
+        select(Notification.thread_id, func.max(Notification.emailed_at))
+        .where(Notification.user_id == user.id, Notification.thread_id.in_(thread_ids),
+               Notification.emailed_at.is_not(None))
+        .group_by(Notification.thread_id)).all())

@@ -90,9 +90,24 @@ def set_category_follow(user: User, category: Category, follow: bool) -> None:
     db.session.flush()
 
 
-def save_settings(user: User, *, auto_follow: bool, notify_mentions: bool) -> None:
+EMAIL_SETTINGS = ("immediately", "daily", "never")
+
+
+def save_settings(user: User, *, auto_follow: bool, notify_mentions: bool,
+                  email_replies: str | None = None, email_follows: str | None = None,
+                  quiet_hours: bool | None = None, time_zone: str | None = None) -> None:
+    """Save the notification settings; the email ones only when given."""
     user.auto_follow = auto_follow
     user.notify_mentions = notify_mentions
+    for name, value in (("email_replies", email_replies), ("email_follows", email_follows)):
+        if value is not None:
+            if value not in EMAIL_SETTINGS:
+                raise ValueError(value)
+            setattr(user, name, value)
+    if quiet_hours is not None:
+        user.quiet_hours = quiet_hours
+    if time_zone is not None:
+        user.time_zone = time_zone
     db.session.flush()
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from forum.extensions import db
+from forum.extensions import csrf, db
 from forum.models import Notification
-from forum.notifications import queries, reads, services
+from forum.notifications import emails, queries, reads, services
 from forum.notifications.forms import MarkReadForm
 from forum.web import ID, me, page_number, parse_number
 
@@ -102,3 +102,20 @@ def mention_names():
     without it). Display names are public, as on every post; members only."""
     return jsonify(names=queries.names_starting_with(request.args.get("q", ""),
                                                      limit=NAME_SUGGESTIONS))
+
+
+@bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: the mail provider POSTs with no cookie and no CSRF token
+def unsubscribe(token):
+    """One-click unsubscribe from one kind of notification email (no login needed).
+    POST turns that kind off (200, no redirect); GET only asks, since mail scanners
+    fetch links."""
+    found = emails.by_unsubscribe_token(token)
+    if found is None:
+        return render_template("notifications/unsubscribe_invalid.html"), 404
+    user, kind = found
+    if request.method == "POST":
+        emails.unsubscribe(user, kind)
+        db.session.commit()
+        return render_template("notifications/unsubscribed.html", kind=kind)
+    return render_template("notifications/unsubscribe.html", kind=kind, token=token)
