@@ -18,7 +18,7 @@ help:
 	@echo "make bench-search - search benchmark on 100,000 synthetic posts (Whoosh vs SQLite FTS5)"
 	@echo "make bench-digest - weekly digest benchmark: 10,000 subscribers, 100,000 posts, SMTP sink"
 	@echo "make bench-screening - crisis screener: p95 time to read a 5,000-character post"
-	@echo "make bench-notify - a reply's added p95 time with 1,000 followers vs none"
+	@echo "make bench-notify - a reply's added p95 with 1,000 followers; 10,000 notification emails through mail flush vs raw smtplib"
 
 # The virtualenv is rebuilt when a requirements file is newer than its stamp.
 $(BIN)/.runtime-installed: requirements.txt

@@ -10,7 +10,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -55,6 +55,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def sqlite_write_lock() -> None:
+    """On SQLite, start the session's transaction holding the database's write lock
+    (waiting for another writer first), so that what it reads next cannot change before
+    it commits: SQLite has no row locks, and its reads outside a write transaction see
+    each commit as it lands (two cron runs would both read a row as "not yet done").
+    PostgreSQL uses ``SELECT … FOR UPDATE`` instead; there this does nothing."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE users SET id = id WHERE 0"))
 
 
 def _postgresql_settings(dbapi_connection) -> None:

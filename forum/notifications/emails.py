@@ -39,7 +39,7 @@ from sqlalchemy import select, update
 
 from forum.clock import utcnow
 from forum.email import msgid_domain, one_line, queue_email
-from forum.extensions import db
+from forum.extensions import db, sqlite_write_lock
 from forum.models import Notification, NotificationKind, User
 from forum.notifications import queries
 from forum.permissions import not_suspended_filter
@@ -227,6 +227,8 @@ def send_due(now: datetime | None = None) -> Summary:
 
 
 def _lock(user_id: int, now: datetime) -> User | None:
+    """The member, locked for this run (another run skips them), or None."""
+    sqlite_write_lock()
     stmt = select(User).where(User.id == user_id, User.email_confirmed_at.is_not(None),
                               not_suspended_filter(now))
     if db.engine.dialect.name == "postgresql":

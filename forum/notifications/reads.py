@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, func, literal, or_, select, tuple_
+from sqlalchemy import and_, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager
@@ -30,6 +30,7 @@ from forum.extensions import db
 from forum.models import (
     CategoryFollow,
     FollowLevel,
+    Notification,
     Post,
     Thread,
     ThreadFollow,
@@ -67,7 +68,10 @@ def _readable_by(user: User):
 
 def mark_read(user: User, thread: Thread, *, upto: Post | None = None) -> None:
     """``user`` has read ``thread`` up to ``upto`` (a post the caller checked they may
-    read), or, without it, to the last post they may read. One statement."""
+    read), or, without it, to the last post they may read. Their notifications about
+    the posts read so far are read too (following an email's link to a reply clears
+    the header's count). Two statements."""
+    _notifications_read(user, thread, upto)
     now = literal(utcnow(), UTCDateTime())
     if upto is not None:
         rows = select(literal(user.id), literal(thread.id), literal(upto.id),
@@ -77,6 +81,18 @@ def mark_read(user: User, thread: Thread, *, upto: Post | None = None) -> None:
                 .where(Post.thread_id == thread.id, _readable_by(user))
                 .order_by(Post.created_at.desc(), Post.id.desc()).limit(1))
     db.session.execute(_upsert(rows))
+
+
+def _notifications_read(user: User, thread: Thread, upto: Post | None) -> None:
+    read = select(Post.id).where(Post.thread_id == thread.id)
+    if upto is not None:
+        read = read.where(tuple_(Post.created_at, Post.id) <= tuple_(
+            literal(upto.created_at, UTCDateTime()), literal(upto.id)))
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.thread_id == thread.id,
+               Notification.read_at.is_(None), Notification.post_id.in_(read))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def mark_all_read(user: User) -> None:

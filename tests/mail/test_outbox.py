@@ -99,6 +99,25 @@ def test_a_message_is_given_up_after_the_last_attempt(app, runner, frozen_clock)
     assert runner.invoke(args=["mail", "status"]).output.strip() == "outbox due=0 later=0 failed=1"
 
 
+def test_held_messages_wait_for_one_delivery_pass(app, mailbox):
+    """A batch job queues inside ``held()`` and commits per member: nothing goes out at
+    each commit; one ``deliver()`` then sends them all over one connection."""
+    with app.app_context(), outbox.held():
+        for n in range(3):
+            queue_email(f"m{n}@example.test", "password_changed", user=None,
+                        action_url="http://x.test/")
+            db.session.commit()
+    assert mailbox.raw == []
+    assert [row.status for row in _rows(app)] == ["pending"] * 3
+    with app.app_context():
+        assert outbox.deliver().sent == 3
+    assert len(mailbox.raw) == 3 and len(set(mailbox.peers)) == 1  # one connection
+    assert [len(mailbox.to(f"m{n}@example.test")) for n in range(3)] == [1, 1, 1]
+    # Outside ``held()`` delivery after the commit is back.
+    _queue(app, to="after@example.test")
+    assert len(mailbox.to("after@example.test")) == 1
+
+
 def test_claims_never_overlap(app):
     with app.app_context():
         for n in range(5):

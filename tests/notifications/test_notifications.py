@@ -369,6 +369,26 @@ def test_mark_one_and_all_read(app, client, nf, login):
     assert "Mark all as read" not in page and f"/notifications/{second}/read" not in page
 
 
+def test_reading_the_thread_reads_its_notifications_up_to_there(app, client, nf, login):
+    """The read marker the thread page posts (static/js/read-marker.js) also clears the
+    notifications about the posts read, and only those."""
+    login("bob")
+    reply(client, nf.thread_id, "One.")
+    reply(client, nf.thread_id, "Two.")
+    with app.app_context():
+        first, second = db.session.scalars(select(Notification.post_id)
+                                           .order_by(Notification.id))
+    login("ann")
+    response = client.post(f"/t/{nf.thread_id}/read", data={"upto": str(first)})
+    assert response.status_code == 204
+    assert header_link(text(client.get("/"))) == "Notifications, 1 unread"
+    client.post(f"/t/{nf.thread_id}/read")  # the "Mark as read" button: the whole thread
+    assert header_link(text(client.get("/"))) == "Notifications"
+    with app.app_context():
+        assert db.session.scalar(select(Notification.read_at)
+                                 .where(Notification.post_id == second)) is not None
+
+
 def test_the_page_is_newest_first_and_paged(app, client, nf, login, frozen_clock):
     with app.app_context():
         thread = db.session.get(Thread, nf.thread_id)
