@@ -226,6 +226,27 @@ class Config:
     NOTIFY_EMAIL_SUMMARY_HOUR = _env_int("NOTIFY_EMAIL_SUMMARY_HOUR", 8)
     NOTIFY_EMAIL_TIMEZONE = _env("NOTIFY_EMAIL_TIMEZONE", "Europe/London")
 
+    # Members' data rights (forum.privacy; `flask privacy run`, cron every few minutes).
+    # The operator named on the privacy page: who is responsible for the data (the
+    # charity or clinic) and how to reach them about it.
+    OPERATOR_NAME = _env("OPERATOR_NAME", "The Sugar Circle team")
+    OPERATOR_CONTACT = _env("OPERATOR_CONTACT", "privacy@localhost")
+    # "Download my data": the link works once, for EXPORT_LINK_DAYS, in the member's
+    # session. "Delete my account": erasure runs ERASURE_GRACE_DAYS after the request
+    # unless the member logs in meanwhile.
+    EXPORT_LINK_DAYS = _env_int("EXPORT_LINK_DAYS", 7)
+    EXPORT_DIR = _env("EXPORT_DIR")  # default: <instance>/exports
+    ERASURE_GRACE_DAYS = _env_int("ERASURE_GRACE_DAYS", 7)
+    DISPLAY_NAME_CHANGE_DAYS = _env_int("DISPLAY_NAME_CHANGE_DAYS", 30)
+    # Search engines: "public" (public categories and threads may be indexed; profiles,
+    # members-only pages and account pages never) or "none" (noindex everywhere).
+    SEARCH_ENGINES = _env("SEARCH_ENGINES", "public")
+    # Retention (the daily `flask privacy retention`): rows older than this many days are
+    # deleted. Listed with every other retention period in the README.
+    RETAIN_LOGIN_HISTORY_DAYS = _env_int("RETAIN_LOGIN_HISTORY_DAYS", 90)
+    RETAIN_NOTIFICATIONS_DAYS = _env_int("RETAIN_NOTIFICATIONS_DAYS", 90)
+    RETAIN_EMAIL_OUTBOX_DAYS = _env_int("RETAIN_EMAIL_OUTBOX_DAYS", 90)
+
 
 class DevelopmentConfig(Config):
     """Local development: `make run`."""

@@ -32,7 +32,9 @@ from forum.models import (
     ROLES,
     SUBSCRIPTION_STATUSES,
     AdviceNudgeKind,
+    DeletionPosts,
     DeliveryStatus,
+    ExportStatus,
     FlagReason,
     FollowLevel,
     NotificationKind,
@@ -64,6 +66,8 @@ CHECKED = {
     ("advice_nudges", "kind"): AdviceNudgeKind,
     ("thread_follows", "level"): FollowLevel,
     ("notifications", "kind"): NotificationKind,
+    ("data_exports", "status"): ExportStatus,
+    ("users", "deletion_posts"): DeletionPosts,
 }
 CASES = [pytest.param(table, column, enum, id=f"{table}.{column}")
          for (table, column), enum in CHECKED.items()]
@@ -211,8 +215,10 @@ def _row(table, **values) -> dict:
     return row | values
 
 
-# Columns a row needs beyond NOT NULL ones (digest_subscriptions: one owner).
-EXTRA = {"digest_subscriptions": {"email": "someone@example.test"}}
+# Columns a row needs beyond NOT NULL ones (digest_subscriptions: one owner; users: a
+# valid value for each of its two checked columns).
+EXTRA = {"digest_subscriptions": {"email": "someone@example.test"},
+         "users": {"role": "member", "deletion_posts": "remove"}}
 
 
 @pytest.mark.slow  # migrations
@@ -223,12 +229,12 @@ def test_the_sqlite_database_refuses_a_value_outside_the_enum(sqlite_engine, tab
     with sqlite_engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         with pytest.raises(IntegrityError, match=f"CHECK constraint failed: ck_{table}_{column}"):
-            conn.execute(model.insert().values(_row(model, **EXTRA.get(table, {}),
-                                                    **{column: "not_in_the_enum"})))
+            conn.execute(model.insert().values(_row(model, **(EXTRA.get(table, {}) |
+                                                           {column: "not_in_the_enum"}))))
         conn.rollback()
         for member in enum:  # control: every value of the enum is accepted
-            conn.execute(model.insert().values(_row(model, **EXTRA.get(table, {}),
-                                                    **{column: member})))
+            conn.execute(model.insert().values(_row(model, **(EXTRA.get(table, {}) |
+                                                           {column: member}))))
             conn.rollback()
 
 

@@ -33,12 +33,15 @@ from forum.models.moderation import (
 )
 from forum.models.notifications import CategoryFollow, Notification, ThreadFollow, ThreadRead
 from forum.models.nudges import AdviceNudge
+from forum.models.privacy import DataExport, DisplayNameChange, LoginEvent, ResearchConsent
 from forum.models.search import SearchOutbox
 from forum.models.users import ROLES, User, display_name_key, normalize_email
 from forum.models.vocab import (
     AdviceNudgeKind,
     AuditTargetType,
+    DeletionPosts,
     DeliveryStatus,
+    ExportStatus,
     FlagReason,
     FollowLevel,
     NotificationKind,
@@ -108,4 +111,10 @@ __all__ = [
     "NotificationKind",
     "ThreadFollow",
     "ThreadRead",
+    "DataExport",
+    "DeletionPosts",
+    "DisplayNameChange",
+    "ExportStatus",
+    "LoginEvent",
+    "ResearchConsent",
 ]

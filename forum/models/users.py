@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from forum import clock
 from forum.extensions import db
 from forum.models.base import UTCDateTime, now
-from forum.models.vocab import Role, check_in
+from forum.models.vocab import DeletionPosts, Role, check_in
 
 ROLES = tuple(Role)
 
@@ -30,7 +30,7 @@ class User(UserMixin, db.Model):
     """A member. ``email`` is private: it is never rendered for another member."""
 
     __tablename__ = "users"
-    __table_args__ = (check_in("role", Role),)
+    __table_args__ = (check_in("role", Role), check_in("deletion_posts", DeletionPosts))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -66,6 +66,21 @@ class User(UserMixin, db.Model):
                                               server_default=text("false"))
     time_zone: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
     summary_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Privacy (forum.privacy). A hidden profile shows visitors (not members) nothing but
+    # the display name; a display name may change at most once in 30 days (the old
+    # names are kept for moderators in ``display_name_changes``).
+    profile_hidden: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=text("false"))
+    display_name_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # "Delete my account": erasure runs once the grace period after
+    # ``deletion_requested_at`` ends (logging in cancels it); ``deletion_posts`` is the
+    # member's choice for their posts. ``erased_at``: this row is an erased member's
+    # tombstone (random pseudonym, no email, no password), kept so that moderation
+    # records and the audit log still point at something.
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deletion_posts: Mapped[str] = mapped_column(String(8), default=DeletionPosts.REMOVE,
+                                                server_default=DeletionPosts.REMOVE)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def get_id(self) -> str:
         """Flask-Login identity, stored in the session and the remember-me cookie at login:

@@ -96,6 +96,23 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ExportStatus(StrEnum):
+    """``data_exports.status``: a member's "Download my data" job."""
+
+    PENDING = "pending"  # waiting for `flask privacy run` (claimed with a lease)
+    READY = "ready"  # the ZIP is built; the member was emailed and may download it once
+    DOWNLOADED = "downloaded"  # the single-use link was used (the file is deleted)
+    EXPIRED = "expired"  # 7 days passed (the file is deleted)
+    FAILED = "failed"  # gave up after the last attempt
+
+
+class DeletionPosts(StrEnum):
+    """``users.deletion_posts``: what erasure does with the member's posts."""
+
+    REMOVE = "remove"  # removed, except replies others quoted (kept, anonymised)
+    KEEP = "keep"  # all kept, shown as "a former member"
+
+
 class AdviceNudgeKind(StrEnum):
     """``advice_nudges.kind``: the dose-advice prompt was shown, or the post that followed
     it was rephrased or posted anyway."""

@@ -123,7 +123,8 @@ def test_a_member_hears_back_from_a_peer(browser, notify_site, mailbox, screensh
         # A sees the count in the header and "1 new" on the category page.
         a_page.goto(live_server("/c/day-to-day"))
         expect(a_page.get_by_role("link", name=COUNT)).to_be_visible()
-        new_link = a_page.get_by_role("link", name=re.compile(rf"^1 new post in “{re.escape(title)}”"))
+        new_link = a_page.get_by_role(
+            "link", name=re.compile(rf"^1 new post in “{re.escape(title)}”"))
         expect(new_link).to_be_visible()
         screenshot(a_page, f"notify-{label}-01-count")
 
