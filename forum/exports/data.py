@@ -245,6 +245,28 @@ def display_names(user_id: int) -> Iterator[dict]:
                "changed_at": _iso(row.changed_at)}
 
 
+# How index.html names the fields of the single records (others: "Like this").
+LABELS = {
+    "email_confirmed_at": "Email confirmed",
+    "created_at": "Joined",
+    "last_seen_at": "Last seen",
+    "post_count": "Visible posts",
+    "profile_hidden_from_visitors": "Profile hidden from visitors",
+    "display_name_changed_at": "Display name last changed",
+    "deletion_requested_at": "Account deletion requested",
+    "posts_on_deletion": "Your posts if you delete your account",
+    "follow_threads_i_start_or_reply_to": "Follow the threads I start or reply to",
+    "notify_me_of_mentions_and_quotes": "Tell me when I'm mentioned or quoted",
+    "email_replies_to_my_threads": "Email me replies to my threads",
+    "email_other_notifications": "Email me other notifications",
+    "quiet_hours": "Quiet hours (no email at night)",
+    "time_zone": "Time zone",
+    "all_categories": "Every category",
+    "subscribed_at": "Subscribed",
+    "unsubscribed_at": "Unsubscribed",
+    "suppressed_at": "Stopped after delivery failures",
+}
+
 # The single records, then the lists, in the order both files show them.
 RECORDS: tuple[tuple[str, str, Callable[[int], dict | None]], ...] = (
     ("profile", "Your profile and account", profile),

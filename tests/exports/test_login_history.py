@@ -43,6 +43,8 @@ def test_network_keeps_only_the_first_parts(address, network):
      "Samsung Internet on Android"),
     ("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) "
      "Chrome/126.0.0.0 Safari/537.36", "Chrome on ChromeOS"),
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "HeadlessChrome/126.0.0.0 Safari/537.36", "Chrome on Linux"),
     ("curl/8.5.0", "Unknown browser"), ("", "Unknown browser"), (None, "Unknown browser"),
     ("x" * 10_000, "Unknown browser"),
 ])
