@@ -8,7 +8,7 @@ PORT   ?= 5000
 # web and the CLI alike) point at the address `make run` serves on.
 FLASK  := HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app forum
 
-.PHONY: run test test-fast test-sqlite test-postgres lint contracts seed clean-venv help bench-search bench-digest bench-screening bench-notify
+.PHONY: run test test-fast test-sqlite test-postgres lint contracts seed clean-venv help bench-search bench-digest bench-screening bench-notify bench-export
 
 help:
 	@echo "make run   - install, migrate, seed demo content (first run) and serve on http://$(HOST):$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench-search - search benchmark on 100,000 synthetic posts (Whoosh vs SQLite FTS5)"
 	@echo "make bench-digest - weekly digest benchmark: 10,000 subscribers, 100,000 posts, SMTP sink"
 	@echo "make bench-screening - crisis screener: p95 time to read a 5,000-character post"
+	@echo "make bench-export - Download my data: export a member with 10,000 posts (wall time, peak RSS)"
 	@echo "make bench-notify - a reply's added p95 with 1,000 followers; 10,000 notification emails through mail flush vs raw smtplib"
 
 # The virtualenv is rebuilt when a requirements file is newer than its stamp.
@@ -80,3 +81,6 @@ bench-screening: $(BIN)/.runtime-installed
 
 bench-notify: $(BIN)/.runtime-installed
 	$(BIN)/python bench/notify.py
+
+bench-export: $(BIN)/.runtime-installed
+	$(BIN)/python bench/export.py

@@ -42,6 +42,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
         digest,
         email,
         errors,
+        exports,
         extensions,
         logs,
         moderation,
@@ -59,7 +60,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     # group, listeners, template helpers), then the error pages and top-level commands.
     for part in (logs, extensions, security, templating, email,
                  auth, accounts, users, pages, notifications, threads, posting, moderation,
-                 search, digest, admin, errors, cli):
+                 search, digest, exports, admin, errors, cli):
         part.init_app(app)
     return app
 

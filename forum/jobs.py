@@ -53,6 +53,9 @@ PERIODIC_JOBS: tuple[Job, ...] = (
     Job(("notifications", "send"), 1,
         "notifications by email: replies straight away (batched per thread), daily "
         "summaries, quiet hours"),
+    Job(("exports", "run"), 1,
+        "\"Download my data\": builds requested exports, emails the member, deletes "
+        "downloaded and expired files"),
     Job(("digest", "run-due"), 15,
         "the weekly digest: sends what is due, retries deferred messages"),
 )

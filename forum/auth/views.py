@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required, logout_user
 
 from forum import ratelimits
-from forum.auth import emails, services, tokens
+from forum.auth import emails, login_history, services, tokens
 from forum.auth.forms import (
     LoginForm,
     RegisterForm,
@@ -104,7 +104,9 @@ def login():
     if user is None:
         form.password.errors.append("That email and password don't match. Please try again.")
         return render_template("auth/login.html", form=form), 401
-    db.session.commit()  # a rehashed password is saved
+    login_history.record_login(user, address=request.remote_addr,
+                               user_agent=request.headers.get("User-Agent"))
+    db.session.commit()  # the login history, and a rehashed password
     start_session(user, remember=form.remember.data)
     flash(f"Welcome back, {user.display_name}.", "success")
     return redirect(next_url)

@@ -34,7 +34,7 @@ class LoginEvent(db.Model):
 
 
 class DataExport(db.Model):
-    """A member's "Download my data" request: a job drained by ``flask privacy run``
+    """A member's "Download my data" request: a job drained by ``flask exports run``
     (claimed with a lease, like the email outbox), then a ZIP in the instance folder
     that one link downloads once, within 7 days, in the member's own session. Only the
     SHA-256 of the link's token is stored."""

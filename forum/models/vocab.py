@@ -99,7 +99,7 @@ class DeliveryStatus(StrEnum):
 class ExportStatus(StrEnum):
     """``data_exports.status``: a member's "Download my data" job."""
 
-    PENDING = "pending"  # waiting for `flask privacy run` (claimed with a lease)
+    PENDING = "pending"  # waiting for `flask exports run` (claimed with a lease)
     READY = "ready"  # the ZIP is built; the member was emailed and may download it once
     DOWNLOADED = "downloaded"  # the single-use link was used (the file is deleted)
     EXPIRED = "expired"  # 7 days passed (the file is deleted)
