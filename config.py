@@ -226,7 +226,7 @@ class Config:
     NOTIFY_EMAIL_SUMMARY_HOUR = _env_int("NOTIFY_EMAIL_SUMMARY_HOUR", 8)
     NOTIFY_EMAIL_TIMEZONE = _env("NOTIFY_EMAIL_TIMEZONE", "Europe/London")
 
-    # Members' data rights (forum.privacy; `flask privacy run`, cron every few minutes).
+    # Members' data rights (forum.exports, forum.erasure, forum.privacy).
     # The operator named on the privacy page: who is responsible for the data (the
     # charity or clinic) and how to reach them about it.
     OPERATOR_NAME = _env("OPERATOR_NAME", "The Sugar Circle team")
@@ -235,6 +235,7 @@ class Config:
     # session. "Delete my account": erasure runs ERASURE_GRACE_DAYS after the request
     # unless the member logs in meanwhile.
     EXPORT_LINK_DAYS = _env_int("EXPORT_LINK_DAYS", 7)
+    RATELIMIT_EXPORT = _env("RATELIMIT_EXPORT", "5 per day")
     EXPORT_DIR = _env("EXPORT_DIR")  # default: <instance>/exports
     ERASURE_GRACE_DAYS = _env_int("ERASURE_GRACE_DAYS", 7)
     DISPLAY_NAME_CHANGE_DAYS = _env_int("DISPLAY_NAME_CHANGE_DAYS", 30)
