@@ -48,6 +48,8 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
         notifications,
         pages,
         posting,
+        research,
+        retention,
         search,
         security,
         templating,
@@ -59,7 +61,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     # group, listeners, template helpers), then the error pages and top-level commands.
     for part in (logs, extensions, security, templating, email,
                  auth, accounts, users, pages, notifications, threads, posting, moderation,
-                 search, digest, admin, errors, cli):
+                 search, digest, research, retention, admin, errors, cli):
         part.init_app(app)
     return app
 
