@@ -97,6 +97,9 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "accounts.update_digest_settings": {"subscribed": "y"},
     "digest.feature": {},
     "digest.admin_category_mode": {"mode": "sensitive"},
+    "research.agree": {},
+    "research.withdraw": {},
+    "admin.evaluation_posts_csv": {"include_text": "y"},
 }
 
 # Who sends each request: a member, unless the route is for a category's trained
@@ -109,7 +112,7 @@ ACTORS.update({endpoint: "admin" for endpoint in PAYLOADS if endpoint.startswith
 ACTORS.update({"digest.feature": "moderator", "digest.admin_category_mode": "admin",
                "notifications.mark_read": "member", "notifications.mark_all_read": "member",
                "threads.follow_thread": "member", "threads.follow_category": "member",
-               "accounts.update_notification_settings": "member"})
+               "accounts.update_notification_settings": "member", "research.agree": "member"})
 
 # Values for URL parts that are not ids.
 URL_WORDS = {"action": "dismiss", "tool": "pin"}

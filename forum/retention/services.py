@@ -61,6 +61,6 @@ def delete_batch(rule: Rule, cutoff: datetime, *, batch: int = BATCH) -> int:
         select(model.id).where(rule.criterion(cutoff)).order_by(model.id).limit(batch)))
     if not ids:
         return 0
-    db.session.execute(delete(model).where(model.id.in_(ids))
-                       .execution_options(synchronize_session=False))
-    return len(ids)
+    result = db.session.execute(delete(model).where(model.id.in_(ids))
+                                .execution_options(synchronize_session=False))
+    return result.rowcount  # fewer than len(ids) if another run deleted some meanwhile
