@@ -19,6 +19,7 @@ from forum.clock import utcnow
 from forum.extensions import db
 from forum.forms import ConfirmForm
 from forum.models import Category, User, WatchedPhrase
+from forum.research.services import consenting_count
 from forum.web import ID
 from forum.web import me as _me
 
@@ -43,6 +44,7 @@ def _render_dashboard(status=200, export_form=None):
                            reply_weeks=queries.reply_times(), evaluation=evaluation.weekly(),
                            flag_reasons=evaluation.FLAG_REASONS,
                            flag_outcomes=evaluation.FLAG_OUTCOMES,
+                           research_members=consenting_count(),
                            export_form=export_form or ResearchExportForm()), status
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from forum.clock import utcnow
@@ -109,3 +109,8 @@ def consenting_ids(at: datetime | None = None):
 def consenting_user_ids(at: datetime | None = None) -> set[int]:
     """The ids ``consenting_ids`` selects."""
     return set(db.session.scalars(consenting_ids(at)))
+
+
+def consenting_count() -> int:
+    """How many members take part now (for the admin dashboard)."""
+    return db.session.scalar(select(func.count()).select_from(consenting_ids().subquery()))

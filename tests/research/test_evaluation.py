@@ -169,6 +169,7 @@ def test_the_dashboard_shows_the_evaluation(app, client, login, world):
     assert "2026-W44" in page and "50% <span class=\"meta\">(3 of 6)</span>" in page
     assert 'href="/admin/evaluation/weekly.csv"' in page
     assert 'action="/admin/evaluation/posts.csv"' in page
+    assert "<strong>2</strong> members take part now." in page  # p1 and dana
 
 
 # --- the weekly CSV ----------------------------------------------------------------------
