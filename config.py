@@ -242,8 +242,8 @@ class Config:
     # Search engines: "public" (public categories and threads may be indexed; profiles,
     # members-only pages and account pages never) or "none" (noindex everywhere).
     SEARCH_ENGINES = _env("SEARCH_ENGINES", "public")
-    # Retention (the daily `flask privacy retention`): rows older than this many days are
-    # deleted. Listed with every other retention period in the README.
+    # Retention (the daily `flask retention run`): rows older than this many days are
+    # deleted (0: kept for ever). Listed with every other retention period in the README.
     RETAIN_LOGIN_HISTORY_DAYS = _env_int("RETAIN_LOGIN_HISTORY_DAYS", 90)
     RETAIN_NOTIFICATIONS_DAYS = _env_int("RETAIN_NOTIFICATIONS_DAYS", 90)
     RETAIN_EMAIL_OUTBOX_DAYS = _env_int("RETAIN_EMAIL_OUTBOX_DAYS", 90)

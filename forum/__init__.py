@@ -49,6 +49,8 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
         notifications,
         pages,
         posting,
+        research,
+        retention,
         search,
         security,
         templating,
@@ -60,7 +62,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     # group, listeners, template helpers), then the error pages and top-level commands.
     for part in (logs, extensions, security, templating, email,
                  auth, accounts, users, pages, notifications, threads, posting, moderation,
-                 search, digest, exports, admin, errors, cli):
+                 search, digest, exports, research, retention, admin, errors, cli):
         part.init_app(app)
     return app
 

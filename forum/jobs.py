@@ -25,13 +25,32 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 
+DAY = 24 * 60
+
+
 @dataclass(frozen=True)
 class Job:
-    """A ``flask`` command run every ``minutes`` minutes; ``why`` is its crontab comment."""
+    """A ``flask`` command run every ``minutes`` minutes; ``why`` is its crontab comment.
+
+    A daily job (``minutes`` = 1440) names the time of day cron starts it, ``at``
+    ("HH:MM", server time): a quiet hour, off the hour so it does not start with every
+    other site's jobs. The development scheduler runs it at start and then every 24
+    hours, like any other job.
+    """
 
     command: tuple[str, ...]
     minutes: int
     why: str
+    at: str | None = None
+
+    def __post_init__(self):
+        if self.at is not None:
+            hour, _, minute = self.at.partition(":")
+            if self.minutes != DAY or not (hour.isdigit() and minute.isdigit()
+                                           and int(hour) < 24 and int(minute) < 60):
+                raise ValueError(f"{self.at!r}: a time of day (HH:MM) is for daily jobs")
+        elif self.minutes >= 60:
+            raise ValueError("a job every hour or less often needs a time of day (at)")
 
     @property
     def name(self) -> str:
@@ -39,6 +58,9 @@ class Job:
 
     @property
     def cron_schedule(self) -> str:
+        if self.at is not None:
+            hour, minute = (int(part) for part in self.at.split(":"))
+            return f"{minute} {hour} * * *"
         return "* * * * *" if self.minutes == 1 else f"*/{self.minutes} * * * *"
 
 
@@ -58,6 +80,9 @@ PERIODIC_JOBS: tuple[Job, ...] = (
         "downloaded and expired files"),
     Job(("digest", "run-due"), 15,
         "the weekly digest: sends what is due, retries deferred messages"),
+    Job(("retention", "run"), DAY,
+        "daily: delete login history, notifications and sent email older than their "
+        "retention periods", at="03:17"),
 )
 
 

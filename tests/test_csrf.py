@@ -11,6 +11,7 @@ from a rendered form the real journeys (register, log in, start a thread) succee
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +19,15 @@ from sqlalchemy import select
 from forum.auth import tokens
 from forum.clock import utcnow
 from forum.digest.subscriptions import confirm_token, new_token, unsubscribe_token
+from forum.exports import services as exports
 from forum.extensions import csrf, db
-from forum.models import DigestSubscription, ModerationNotice, Notification, WatchedPhrase
+from forum.models import (
+    DataExport,
+    DigestSubscription,
+    ModerationNotice,
+    Notification,
+    WatchedPhrase,
+)
 from forum.moderation.services import open_review_item
 from forum.notifications.services import moderation_decision
 from forum.threads.services import edit_post
@@ -97,6 +105,11 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "accounts.update_digest_settings": {"subscribed": "y"},
     "digest.feature": {},
     "digest.admin_category_mode": {"mode": "sensitive"},
+    "exports.request_export": {},
+    "exports.download": {"token": "{export_token}"},
+    "research.agree": {},
+    "research.withdraw": {},
+    "admin.evaluation_posts_csv": {"include_text": "y"},
 }
 
 # Who sends each request: a member, unless the route is for a category's trained
@@ -109,7 +122,8 @@ ACTORS.update({endpoint: "admin" for endpoint in PAYLOADS if endpoint.startswith
 ACTORS.update({"digest.feature": "moderator", "digest.admin_category_mode": "admin",
                "notifications.mark_read": "member", "notifications.mark_all_read": "member",
                "threads.follow_thread": "member", "threads.follow_category": "member",
-               "accounts.update_notification_settings": "member"})
+               "accounts.update_notification_settings": "member", "research.agree": "member",
+               "exports.request_export": "member", "exports.download": "member"})
 
 # Values for URL parts that are not ids.
 URL_WORDS = {"action": "dismiss", "tool": "pin"}
@@ -156,10 +170,19 @@ def world(app):
                                   created_at=utcnow())
         db.session.add(notice)
         moderation_decision(notice, own_post)
+        export = DataExport(user_id=member.id, status="ready", file_name="csrf-export.zip",
+                            ready_at=utcnow(), expires_at=utcnow() + timedelta(days=7))
+        db.session.add(export)
+        db.session.flush()
+        export_token = exports.token_for(export.id, export.file_name)
+        export.token_hash = exports.token_hash(export_token)
+        exports.export_dir().mkdir(parents=True, exist_ok=True)
+        (exports.export_dir() / export.file_name).write_bytes(b"PK\x05\x06" + bytes(18))
         db.session.commit()
         notification_id = db.session.scalar(
             select(Notification.id).where(Notification.notice_id == notice.id))
         world = {
+            "export_token": export_token,
             "member_id": member.id,
             "member_session_id": member.get_id(),
             "session_ids": {"member": member.get_id(), "moderator": moderator.get_id(),

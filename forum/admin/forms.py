@@ -1,9 +1,11 @@
-"""Admin forms: training records, roles, category leads, watched phrases."""
+"""Admin forms: training records, roles, category leads, watched phrases, the research
+export."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     SelectField,
     SelectMultipleField,
@@ -89,3 +91,13 @@ class ScreeningRulesForm(FlaskForm):
     def validate_note(self, field):
         if self.save.data and not (field.data or "").strip():
             raise ValidationError("Say what changed and why: it goes in the audit log.")
+
+
+class ResearchExportForm(FlaskForm):
+    """The research CSV of consenting members' posts; the text only when ticked."""
+
+    include_text = BooleanField(
+        "Include the text of the posts",
+        description="Only when you need to read what was said. The export is recorded in "
+                    "the audit log either way, with the number of rows and this choice.")
+    submit = SubmitField("Download posts CSV")

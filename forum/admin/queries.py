@@ -87,45 +87,54 @@ def _crisis_claims(since) -> dict:
 def reply_times(weeks: int = REPLY_WEEKS) -> list[dict]:
     """Time to the first peer reply (a visible reply by someone other than the author)
     per ISO week (UTC) of thread creation, newest week first, for the last ``weeks``
-    weeks: ``{"week", "starts", "all", "newcomers"}``, each group as ``_reply_summary``.
+    weeks: ``{"week", "starts", "all", "newcomers"}``, each group as ``reply_summary``.
 
     Threads count when their opening post is visible. One query: each thread's creation
     time, whether it is a newcomer's, and its first peer reply from a grouped subquery.
     """
     now = utcnow()
-    this_week = _week_start(now)
+    this_week = week_start(now)
     since = this_week - timedelta(weeks=weeks - 1)
-    opening = aliased(Post)
-    first = newcomers.first_peer_replies(since=since)
-    rows = db.session.execute(
-        select(Thread.created_at, first.c.first_at,
-               newcomers.newcomer_opening(opening).label("newcomer"))
-        .join(opening, and_(opening.thread_id == Thread.id, opening.is_opening.is_(True)))
-        .outerjoin(first, first.c.thread_id == Thread.id)
-        .where(Thread.created_at >= since, opening.status == "visible")
-    ).all()
+    rows = first_replies(since)
     starts = [this_week - timedelta(weeks=n) for n in range(weeks)]
     groups: dict[datetime, dict[str, list]] = {s: {"all": [], "newcomers": []} for s in starts}
     for created, first_at, newcomer in rows:
-        week = groups.get(_week_start(created))
+        week = groups.get(week_start(created))
         if week is None:  # created after "now" (a clock step back): not in any week shown
             continue
         week["all"].append((created, first_at))
         if newcomer:
             week["newcomers"].append((created, first_at))
     return [{"week": "{}-W{:02d}".format(*start.isocalendar()[:2]), "starts": start,
-             "all": _reply_summary(groups[start]["all"], now),
-             "newcomers": _reply_summary(groups[start]["newcomers"], now)}
+             "all": reply_summary(groups[start]["all"], now),
+             "newcomers": reply_summary(groups[start]["newcomers"], now)}
             for start in starts]
 
 
-def _week_start(moment: datetime) -> datetime:
+def first_replies(since: datetime, until: datetime | None = None) -> list:
+    """``(created_at, first_at, newcomer)`` for every thread created since ``since`` (and
+    before ``until``) whose opening post is visible: when its first peer reply came (None:
+    not yet) and whether it is a newcomer's thread. One query, the first peer replies
+    from a grouped subquery (``newcomers.first_peer_replies``)."""
+    opening = aliased(Post)
+    first = newcomers.first_peer_replies(since=since)
+    stmt = (select(Thread.created_at, first.c.first_at,
+                   newcomers.newcomer_opening(opening).label("newcomer"))
+            .join(opening, and_(opening.thread_id == Thread.id, opening.is_opening.is_(True)))
+            .outerjoin(first, first.c.thread_id == Thread.id)
+            .where(Thread.created_at >= since, opening.status == "visible"))
+    if until is not None:
+        stmt = stmt.where(Thread.created_at < until)
+    return db.session.execute(stmt).all()
+
+
+def week_start(moment: datetime) -> datetime:
     """Monday 00:00 UTC of ``moment``'s ISO week."""
     return (moment - timedelta(days=moment.weekday())).replace(hour=0, minute=0, second=0,
                                                                microsecond=0)
 
 
-def _reply_summary(threads: list[tuple[datetime, datetime | None]], now: datetime) -> dict:
+def reply_summary(threads: list[tuple[datetime, datetime | None]], now: datetime) -> dict:
     """``threads`` (created, first peer reply or None) → counts, the median and 90th
     percentile (nearest rank) hours to a first reply among answered threads, and the
     share answered within ANSWERED_WITHIN among threads whose first 24 hours are over

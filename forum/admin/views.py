@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forum.admin import queries, services
-from forum.admin.forms import CategoriesForm, PhraseForm, PhraseUpdateForm, RoleForm, TrainingForm
+from forum.admin import evaluation, queries, services
+from forum.admin.forms import (
+    CategoriesForm,
+    PhraseForm,
+    PhraseUpdateForm,
+    ResearchExportForm,
+    RoleForm,
+    TrainingForm,
+)
+from forum.clock import utcnow
 from forum.extensions import db
 from forum.forms import ConfirmForm
 from forum.models import Category, User, WatchedPhrase
+from forum.research.services import consenting_count
 from forum.web import ID
 from forum.web import me as _me
 
@@ -25,10 +34,44 @@ def _admins_only():
 
 @bp.get("/")
 def dashboard():
-    """The program's health at a glance."""
+    """The program's health at a glance, and the programme evaluation."""
+    return _render_dashboard()
+
+
+def _render_dashboard(status=200, export_form=None):
     return render_template("admin/dashboard.html", stats=queries.program_stats(),
                            nudges=queries.advice_nudges(), due=queries.recertification_due(),
-                           reply_weeks=queries.reply_times())
+                           reply_weeks=queries.reply_times(), evaluation=evaluation.weekly(),
+                           flag_reasons=evaluation.FLAG_REASONS,
+                           flag_outcomes=evaluation.FLAG_OUTCOMES,
+                           research_members=consenting_count(),
+                           export_form=export_form or ResearchExportForm()), status
+
+
+def _csv_response(text: str, name: str) -> Response:
+    filename = f"{name}-{utcnow().date().isoformat()}.csv"
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/evaluation/weekly.csv")
+def evaluation_weekly_csv():
+    """The weekly evaluation figures, de-identified: counts, shares and durations only,
+    counts under 5 shown as "<5"."""
+    rows = evaluation.weekly_rows(evaluation.weekly())
+    return _csv_response(evaluation.to_csv(evaluation.WEEKLY_COLUMNS, rows), "evaluation-weekly")
+
+
+@bp.post("/evaluation/posts.csv")
+def evaluation_posts_csv():
+    """Consenting members' public posts of the evaluated weeks, pseudonymised; the text
+    only if ticked. Audited."""
+    form = ResearchExportForm()
+    if not form.validate_on_submit():
+        return _render_dashboard(400, export_form=form)
+    header, rows = evaluation.export_posts(admin=_me(), include_text=form.include_text.data)
+    db.session.commit()
+    return _csv_response(evaluation.to_csv(header, rows), "evaluation-posts")
 
 
 @bp.get("/people")

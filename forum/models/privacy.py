@@ -76,7 +76,7 @@ class DisplayNameChange(db.Model):
 class ResearchConsent(db.Model):
     """One grant or withdrawal of consent to de-identified research use of the
     member's posts: a ledger, never updated. The newest row decides; ``version`` names
-    the consent text the member saw (``forum.privacy.consent``)."""
+    the consent text the member saw (``forum.research.consent``)."""
 
     __tablename__ = "research_consents"
     __table_args__ = (Index("ix_research_consents_user_at", "user_id", "at"),)
