@@ -41,6 +41,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
         cli,
         digest,
         email,
+        erasure,
         errors,
         extensions,
         logs,
@@ -59,7 +60,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     # group, listeners, template helpers), then the error pages and top-level commands.
     for part in (logs, extensions, security, templating, email,
                  auth, accounts, users, pages, notifications, threads, posting, moderation,
-                 search, digest, admin, errors, cli):
+                 search, digest, erasure, admin, errors, cli):
         part.init_app(app)
     return app
 

@@ -55,6 +55,9 @@ PERIODIC_JOBS: tuple[Job, ...] = (
         "summaries, quiet hours"),
     Job(("digest", "run-due"), 15,
         "the weekly digest: sends what is due, retries deferred messages"),
+    Job(("erasure", "run"), 15,
+        "erases accounts whose deletion grace period has ended, then purges them from "
+        "the search index"),
 )
 
 

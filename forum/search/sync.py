@@ -169,6 +169,31 @@ class Indexer:
                 conn.execute(delete(SearchOutbox).where(
                     SearchOutbox.id.in_(row_ids[start:start + documents.ID_CHUNK])))
 
+    def expunge(self, *, timeout: float = 60) -> bool:
+        """Make deletions final: apply every queued change, rewrite the segments that
+        still hold deleted documents' terms, and delete older generations. For erasure
+        (``forum.erasure``), whose text must leave the disk, not just the results.
+
+        Returns False (nothing is lost: call it again later) while a rebuild runs, if
+        the index stays locked for ``timeout`` seconds or if there is no index.
+        """
+        if self.index.rebuild_running():
+            return False
+        try:
+            self.drain(timeout=timeout)
+            target = self.index.current_path()
+            if target is None:
+                return False
+            with self.index.writer(timeout=timeout, path=target, expunge=True):
+                pass
+        except (LockError, IndexUnavailable):
+            return False
+        if self.index.rebuild_running() or self.index.current_path() != target:
+            return False
+        self.index.prune_all(keep=target)
+        self.index.close_searcher()
+        return True
+
     def queued(self) -> int:
         with self.engine.connect() as conn:
             return conn.scalar(select(func.count()).select_from(SearchOutbox))
