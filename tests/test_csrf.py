@@ -97,6 +97,8 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "accounts.update_digest_settings": {"subscribed": "y"},
     "digest.feature": {},
     "digest.admin_category_mode": {"mode": "sensitive"},
+    "erasure.delete_account": {"posts": "remove", "password": PASSWORD},
+    "admin.erase_now": {"posts": "keep", "reason": "Asked by email, ref 1", "confirm": "yes"},
 }
 
 # Who sends each request: a member, unless the route is for a category's trained

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -131,8 +140,8 @@ def erase_now(user_id):
         return _render_person(user, 400, erase_form=form)
     erasure.erase_now(user, admin=_me(), reason=form.reason.data, posts=form.posts.data)
     db.session.commit()
-    # The index is purged now if it can be; otherwise `flask erasure run` finishes it.
-    if erasure.purge_index():
+    # The index is purged now if it is free; otherwise `flask erasure run` finishes it.
+    if erasure.purge_index(timeout=current_app.config["SEARCH_WRITER_TIMEOUT"]):
         erasure.mark_finished(user)
         db.session.commit()
     flash(f"The account is erased. It now shows as \u201c{user.display_name}\u201d.", "success")

@@ -176,16 +176,17 @@ def erase_now(user: User, *, admin: User, reason: str, posts: str) -> Erased:
     return erase(user, actor=admin, reason=reason)
 
 
-def purge_index() -> bool:
+def purge_index(*, timeout: float = 60) -> bool:
     """After the erasures' commit, outside any transaction: make the deletions final
     on disk. The search index: queued changes applied, segments still holding deleted
     documents' terms rewritten, older generations deleted. SQLite: the write-ahead log,
     which still holds the old pages, checkpointed and truncated (deleted content itself
     is zeroed: ``secure_delete``, ``forum.extensions``). False if that cannot be done
-    now (the index is busy or being rebuilt, a reader holds the log): the next run
-    retries."""
+    now (the index stays locked for ``timeout`` seconds or is being rebuilt, a reader
+    holds the log): the next run retries. Rewriting segments costs time on a large
+    index (seconds for 100,000 posts); erasures are rare."""
     indexer = current_app.extensions.get("forum.search")
-    if indexer is not None and not indexer.expunge():
+    if indexer is not None and not indexer.expunge(timeout=timeout):
         return False
     return _truncate_sqlite_log()
 
