@@ -164,11 +164,13 @@ class SearchIndex:
     # --- writing ----------------------------------------------------------------------
 
     def prune_all(self, keep: Path) -> None:
-        """Delete every generation but ``keep``: erasure (``forum.erasure``) must not
-        leave an older copy of erased text on disk. A process still searching an old
-        generation reopens the current one on its next search."""
+        """Delete every generation older than ``keep``: erasure (``forum.erasure``)
+        must not leave an older copy of erased text on disk. A process still searching
+        an old generation reopens the current one on its next search. A newer one (a
+        rebuild that has just started) is left alone."""
+        newest = keep.stat().st_mtime
         for old in self.root.glob(f"{GENERATION_PREFIX}*"):
-            if old.is_dir() and old != keep:
+            if old.is_dir() and old != keep and old.stat().st_mtime <= newest:
                 shutil.rmtree(old, ignore_errors=True)
 
     @contextlib.contextmanager

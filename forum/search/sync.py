@@ -174,16 +174,18 @@ class Indexer:
         still hold deleted documents' terms, and delete older generations. For erasure
         (``forum.erasure``), whose text must leave the disk, not just the results.
 
-        Returns False (nothing is lost: call it again later) while a rebuild runs, if
-        the index stays locked for ``timeout`` seconds or if there is no index.
+        Returns False (nothing is lost: call it again later) while a rebuild runs or if
+        the index stays locked for ``timeout`` seconds; True if there is no index.
         """
         if self.index.rebuild_running():
             return False
+        if self.index.current_path() is None:
+            return True  # no index on disk: the next rebuild reads the database as it is
         try:
             self.drain(timeout=timeout)
             target = self.index.current_path()
             if target is None:
-                return False
+                return True
             with self.index.writer(timeout=timeout, path=target, expunge=True):
                 pass
         except (LockError, IndexUnavailable):

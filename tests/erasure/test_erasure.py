@@ -438,6 +438,11 @@ def test_after_erasure_the_member_is_nowhere(app, tmp_path, mailbox):
                              message=f"Is {NAME} a bot?", auto_hide_at=3)
         db.session.commit()
         assert _index_has(app, EDITED_NEW)
+        # Two rebuilds: the previous generation (kept for a while) holds her words too.
+        app.extensions["forum.search"].rebuild()
+        app.extensions["forum.search"].rebuild()
+    index_dir = Path(app.config["SEARCH_INDEX_DIR"])
+    assert len({hit.split("/")[0] for hit in _file_hits(index_dir, _stems([OPENING]))}) == 2
     # The search finds what is there (so its silence afterwards means something).
     needles = [EMAIL, NAME, OLD_NAME, OPENING, TITLE, EDITED_OLD, EDITED_NEW]
     with app.app_context():
