@@ -74,6 +74,7 @@ PAGES = [
     ("home-member", "/", True, None),
     ("thread-member", "/t/{thread_id}", True, None),
     ("settings", "/settings", True, None),
+    ("delete-account", "/settings/delete", True, None),
     ("category-member", "/c/{category_slug}", True, None),
     ("notifications", "/notifications", True, None),
     ("new", "/new", True, None),
@@ -100,6 +101,7 @@ def test_page_has_no_axe_violations(request, live_server, screenshot, name, path
 @pytest.mark.parametrize(("name", "path", "member"), [
     ("home", "/", False), ("thread", "/t/{thread_id}", False),
     ("register", "/auth/register", False), ("settings", "/settings", True),
+    ("delete-account", "/settings/delete", True),
     ("notifications", "/notifications", True), ("thread-member", "/t/{thread_id}", True),
     ("new", "/new", True), ("category-member", "/c/{category_slug}", True),
 ])
