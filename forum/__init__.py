@@ -41,6 +41,7 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
         cli,
         digest,
         email,
+        erasure,
         errors,
         exports,
         extensions,
@@ -62,7 +63,8 @@ def create_app(config: str | type | None = None, overrides: dict | None = None) 
     # group, listeners, template helpers), then the error pages and top-level commands.
     for part in (logs, extensions, security, templating, email,
                  auth, accounts, users, pages, notifications, threads, posting, moderation,
-                 search, digest, exports, research, retention, admin, errors, cli):
+                 search, digest, exports, research, retention, erasure, admin, errors,
+                 cli):
         part.init_app(app)
     return app
 

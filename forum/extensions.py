@@ -40,7 +40,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite in WAL mode with ``synchronous=NORMAL``.
+    """SQLite in WAL mode with ``synchronous=NORMAL`` and ``secure_delete``.
 
     Readers no longer wait for a writer (several gunicorn workers, a digest run beside
     the site), and a commit no longer waits for the disk: a committed transaction
@@ -54,6 +54,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed in the file, not left in free space:
+    # an erased member's text must leave the disk (forum.erasure), and so must text a
+    # moderator redacted.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -80,6 +80,9 @@ PERIODIC_JOBS: tuple[Job, ...] = (
         "downloaded and expired files"),
     Job(("digest", "run-due"), 15,
         "the weekly digest: sends what is due, retries deferred messages"),
+    Job(("erasure", "run"), 15,
+        "erases accounts whose deletion grace period has ended, then purges them from "
+        "the search index"),
     Job(("retention", "run"), DAY,
         "daily: delete login history, notifications and sent email older than their "
         "retention periods", at="03:17"),

@@ -110,6 +110,8 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "research.agree": {},
     "research.withdraw": {},
     "admin.evaluation_posts_csv": {"include_text": "y"},
+    "erasure.delete_account": {"posts": "remove", "password": PASSWORD},
+    "admin.erase_now": {"posts": "keep", "reason": "Asked by email, ref 1", "confirm": "yes"},
 }
 
 # Who sends each request: a member, unless the route is for a category's trained

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -16,6 +26,8 @@ from forum.admin.forms import (
     TrainingForm,
 )
 from forum.clock import utcnow
+from forum.erasure import services as erasure
+from forum.erasure.forms import EraseNowForm
 from forum.extensions import db
 from forum.forms import ConfirmForm
 from forum.models import Category, User, WatchedPhrase
@@ -93,6 +105,7 @@ def _render_person(user, status=200, **forms):
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     forms.setdefault("training_form", TrainingForm())
     forms.setdefault("role_form", RoleForm(data={"role": user.role}))
+    forms.setdefault("erase_form", EraseNowForm())
     cat_form = forms.setdefault(
         "categories_form", CategoriesForm(data={"categories": queries.led_category_ids(user)}))
     cat_form.categories.choices = {c.id: c.name for c in categories}
@@ -153,6 +166,29 @@ def set_categories(user_id):
     services.set_categories(user, admin=_me(), category_ids=set(form.categories.data or []))
     db.session.commit()
     flash("Categories saved.", "success")
+    return redirect(url_for("admin.person", user_id=user.id))
+
+
+@bp.post(f"/people/<{ID}:user_id>/erase")
+def erase_now(user_id):
+    """Erase a member's account at once, on their request (audited). Admins cannot
+    erase themselves or another admin here."""
+    user = _person_or_404(user_id)
+    if user.is_admin or user.id == current_user.id:
+        abort(403)
+    if user.erased_at is not None:
+        flash("This account is already erased.", "info")
+        return redirect(url_for("admin.person", user_id=user.id))
+    form = EraseNowForm()
+    if not form.validate_on_submit():
+        return _render_person(user, 400, erase_form=form)
+    erasure.erase_now(user, admin=_me(), reason=form.reason.data, posts=form.posts.data)
+    db.session.commit()
+    # The index is purged now if it is free; otherwise `flask erasure run` finishes it.
+    if erasure.purge_index(timeout=current_app.config["SEARCH_WRITER_TIMEOUT"]):
+        erasure.mark_finished(user)
+        db.session.commit()
+    flash(f"The account is erased. It now shows as \u201c{user.display_name}\u201d.", "success")
     return redirect(url_for("admin.person", user_id=user.id))
 
 

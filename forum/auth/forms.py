@@ -9,8 +9,12 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, Submit
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from forum.auth import passwords
+from forum.models import display_name_key
 
 DISPLAY_NAME = re.compile(r"^[\w][\w .'-]*$")
+# Erased accounts' pseudonyms ("Former member 7f3a9c") and the shared "A former member"
+# account (forum.erasure): nobody may pass as one.
+RESERVED_NAME_PREFIXES = ("former member", "a former member")
 PASSWORD_HELP = ("At least 12 characters. A short sentence you will remember works well; "
                  "no special characters are required.")
 
@@ -51,6 +55,9 @@ def validate_display_name(form, field) -> None:
             "Use letters, numbers, spaces and - _ . ' only. Don't use your email address: "
             "a pseudonym keeps you private."
         )
+    if display_name_key(name).startswith(RESERVED_NAME_PREFIXES):
+        raise ValidationError("Names starting with \u201cformer member\u201d are kept for "
+                              "erased accounts. Please choose another.")
 
 
 class RegisterForm(FlaskForm):

@@ -64,7 +64,7 @@ def register(*, email: str, display_name: str, password: str) -> User:
 def authenticate(email: str, password: str, *, ip: str | None = None) -> User | None:
     """The user if the password matches; the same work is done for unknown emails."""
     user = find_by_email(email)
-    if user is None:
+    if user is None or user.erased_at is not None:  # an erased account's tombstone
         passwords.dummy_verify(password)
         log.info("login failed reason=credentials ip=%s", safe(ip))
         return None

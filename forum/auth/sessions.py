@@ -35,7 +35,7 @@ def load_user(user_id: str) -> User | None:
     if clock.timestamp() - issued > _lifetime_seconds():
         return None
     user = db.session.get(User, uid)
-    if user is None or user.session_version != version:
+    if user is None or user.session_version != version or user.erased_at is not None:
         return None
     return user
 

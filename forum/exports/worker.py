@@ -65,8 +65,12 @@ def claim():
     table = DataExport.__table__
     now = utcnow()
     free = or_(table.c.claimed_until.is_(None), table.c.claimed_until < now)
+    # Never for a member whose account is being deleted or erased (erasure deletes their
+    # rows; building a ZIP of them meanwhile would only leave a copy behind).
+    leaving = select(User.id).where(or_(User.deletion_requested_at.is_not(None),
+                                        User.erased_at.is_not(None)))
     wanted = and_(table.c.status == ExportStatus.PENDING, free,
-                  table.c.attempts < MAX_ATTEMPTS)
+                  table.c.attempts < MAX_ATTEMPTS, table.c.user_id.not_in(leaving))
     pick = select(table.c.id).where(wanted).order_by(table.c.requested_at, table.c.id).limit(1)
     if db.engine.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)

@@ -163,15 +163,27 @@ class SearchIndex:
 
     # --- writing ----------------------------------------------------------------------
 
+    def prune_all(self, keep: Path) -> None:
+        """Delete every generation older than ``keep``: erasure (``forum.erasure``)
+        must not leave an older copy of erased text on disk. A process still searching
+        an old generation reopens the current one on its next search. A newer one (a
+        rebuild that has just started) is left alone."""
+        newest = keep.stat().st_mtime
+        for old in self.root.glob(f"{GENERATION_PREFIX}*"):
+            if old.is_dir() and old != keep and old.stat().st_mtime <= newest:
+                shutil.rmtree(old, ignore_errors=True)
+
     @contextlib.contextmanager
     def writer(self, *, timeout: float | None = None, path: Path | None = None,
-               merge_limit: int | None = REQUEST_MERGE_LIMIT, optimize: bool = False):
+               merge_limit: int | None = REQUEST_MERGE_LIMIT, optimize: bool = False,
+               expunge: bool = False):
         """A writer on the current (or given) generation, committed on success.
 
         Waits up to ``timeout`` seconds for another writer to finish, then raises
         ``whoosh.index.LockError``. Small segments are merged in tiers (see
         ``tiered_merge``) so commits stay cheap and searches don't slow down;
-        ``merge_limit=None`` merges every full tier, ``optimize`` merges everything.
+        ``merge_limit=None`` merges every full tier, ``optimize`` merges everything,
+        ``expunge`` rewrites every segment that holds deleted documents.
         """
         ix = index.open_dir(str(path)) if path is not None else self.open()
         writer = ix.writer(timeout=self.writer_timeout if timeout is None else timeout,
@@ -183,6 +195,8 @@ class SearchIndex:
             raise
         if optimize:
             writer.commit(optimize=True)
+        elif expunge:
+            writer.commit(mergetype=expunge_deleted)
         else:
             writer.commit(mergetype=lambda w, segments: tiered_merge(w, segments, merge_limit))
 
@@ -362,4 +376,23 @@ def tiered_merge(writer, segments, limit: int | None = REQUEST_MERGE_LIMIT):
                 reader.close()
         else:
             kept.extend(members)
+    return kept
+
+
+def expunge_deleted(writer, segments):
+    """Merge policy: rewrite every segment that has deleted documents, and only those.
+
+    Whoosh marks a deleted (or replaced) document as deleted but keeps its terms in the
+    segment's files until the segment is merged; erasure needs them physically gone.
+    The rewritten segment holds the live documents only, and Whoosh removes the old
+    segment's files at the commit.
+    """
+    kept = []
+    for segment in segments:
+        if segment.has_deletions():
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        else:
+            kept.append(segment)
     return kept

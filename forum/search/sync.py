@@ -169,6 +169,33 @@ class Indexer:
                 conn.execute(delete(SearchOutbox).where(
                     SearchOutbox.id.in_(row_ids[start:start + documents.ID_CHUNK])))
 
+    def expunge(self, *, timeout: float = 60) -> bool:
+        """Make deletions final: apply every queued change, rewrite the segments that
+        still hold deleted documents' terms, and delete older generations. For erasure
+        (``forum.erasure``), whose text must leave the disk, not just the results.
+
+        Returns False (nothing is lost: call it again later) while a rebuild runs or if
+        the index stays locked for ``timeout`` seconds; True if there is no index.
+        """
+        if self.index.rebuild_running():
+            return False
+        if self.index.current_path() is None:
+            return True  # no index on disk: the next rebuild reads the database as it is
+        try:
+            self.drain(timeout=timeout)
+            target = self.index.current_path()
+            if target is None:
+                return True
+            with self.index.writer(timeout=timeout, path=target, expunge=True):
+                pass
+        except (LockError, IndexUnavailable):
+            return False
+        if self.index.rebuild_running() or self.index.current_path() != target:
+            return False
+        self.index.prune_all(keep=target)
+        self.index.close_searcher()
+        return True
+
     def queued(self) -> int:
         with self.engine.connect() as conn:
             return conn.scalar(select(func.count()).select_from(SearchOutbox))

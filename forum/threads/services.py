@@ -190,6 +190,14 @@ def change_post_status(post: Post, status: str) -> None:
         notifications.post_published(post)
 
 
+def unlist_thread(thread: Thread) -> None:
+    """Take ``thread`` out of listings (its author and moderators still see it), keeping
+    the category's thread count right. Erasure uses it for a thread left with nothing
+    anyone may read."""
+    _set_listed(thread, False)
+    db.session.flush()
+
+
 def _set_listed(thread: Thread, listed: bool) -> None:
     if thread.is_listed != listed:
         thread.is_listed = listed

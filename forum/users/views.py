@@ -23,6 +23,8 @@ def profile(user_id):
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
+    if user.erased_at is not None:  # a deleted account: its name, nothing else
+        return render_template("users/erased.html", user=user)
     threads = db.session.scalars(
         select(Thread).join(Thread.category).options(joinedload(Thread.category))
         .where(Thread.author_id == user.id, visible_category_filter(current_user),

@@ -75,6 +75,7 @@ PAGES = [
     ("thread-member", "/t/{thread_id}", True, None),
     ("settings", "/settings", True, None),
     ("research-consent", "/settings/research", True, None),
+    ("delete-account", "/settings/delete", True, None),
     ("category-member", "/c/{category_slug}", True, None),
     ("notifications", "/notifications", True, None),
     ("new", "/new", True, None),
@@ -102,6 +103,7 @@ def test_page_has_no_axe_violations(request, live_server, screenshot, name, path
     ("home", "/", False), ("thread", "/t/{thread_id}", False),
     ("register", "/auth/register", False), ("settings", "/settings", True),
     ("research-consent", "/settings/research", True),
+    ("delete-account", "/settings/delete", True),
     ("notifications", "/notifications", True), ("thread-member", "/t/{thread_id}", True),
     ("new", "/new", True), ("category-member", "/c/{category_slug}", True),
 ])
