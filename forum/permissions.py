@@ -277,6 +277,19 @@ def visible_post_filter(user):
     )
 
 
+def can_view_full_profile(user, member: User) -> bool:
+    """A profile's bio, facts and threads: for everyone, unless its owner hid it from
+    visitors (``User.profile_hidden``); then for logged-in members only. Visitors
+    still get the page with the display name, which every post shows anyway."""
+    return not member.profile_hidden or _member(user) is not None
+
+
+def can_see_former_names(user) -> bool:
+    """Earlier display names (``display_name_changes``) are for staff only: admins and
+    moderators with powers, who may need to follow a conversation across a change."""
+    return is_active_moderator(user)
+
+
 # --- doing ----------------------------------------------------------------------------
 
 def can_post(user) -> bool:
@@ -357,6 +370,8 @@ TEMPLATE_HELPERS = {
     "can_flag": can_flag,
     "can_view_post": can_view_post,
     "can_view_history": can_view_history,
+    "can_view_full_profile": can_view_full_profile,
+    "can_see_former_names": can_see_former_names,
     "can_post": can_post,
     "can_start_thread": can_start_thread,
     "can_moderate": can_moderate,

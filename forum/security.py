@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, request, session
+from flask import abort, current_app, g, request, session
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -23,6 +23,25 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# --- search engines -----------------------------------------------------------------
+# Every page is ``noindex`` unless its view calls ``allow_indexing()`` (an allow-list,
+# so a new page is private by default), and even then only when SEARCH_ENGINES is
+# "public". The views that do: home, public category and thread pages, and the fixed
+# pages (help, guidelines, privacy). Never profiles, members-only categories and
+# threads, search results, account, notification, moderation or admin pages.
+
+def allow_indexing() -> None:
+    """Let search engines index this response (a public page with no personal data)."""
+    g.robots_indexable = True
+
+
+def robots_noindex() -> bool:
+    """Whether this response must carry ``noindex`` (meta tag and X-Robots-Tag)."""
+    if current_app.config.get("SEARCH_ENGINES", "public") != "public":
+        return True
+    return not g.get("robots_indexable", False)
+
+
 def set_security_headers(response):
     """Add CSP and friends; no-store for anything private (see ``_is_private_response``)."""
     headers = response.headers
@@ -35,6 +54,8 @@ def set_security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static" and robots_noindex():
+        headers["X-Robots-Tag"] = "noindex"
     if _is_private_response():
         headers["Cache-Control"] = "no-store"
         headers.pop("ETag", None)
@@ -87,3 +108,4 @@ def refuse_cross_site_writes():
 def init_app(app):
     app.before_request(refuse_cross_site_writes)
     app.after_request(set_security_headers)
+    app.jinja_env.globals["robots_noindex"] = robots_noindex

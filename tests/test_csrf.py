@@ -75,6 +75,9 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "accounts.change_password": {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
     "accounts.change_email": {"email": "elsewhere@example.test", "password": PASSWORD},
     "accounts.confirm_email_change": {},
+    "accounts.undo_email_change": {},
+    "accounts.change_display_name": {"display_name": "A Fresh Name"},
+    "accounts.update_privacy": {"profile_hidden": "y"},
     "moderation.flag": {"reason": "spam", "message": "Looks like an advert."},
     "moderation.claim": {},
     "moderation.act": {"dismiss-reason": "Checked: nothing wrong here."},
@@ -125,7 +128,9 @@ ACTORS.update({"digest.feature": "moderator", "digest.admin_category_mode": "adm
                "notifications.mark_read": "member", "notifications.mark_all_read": "member",
                "threads.follow_thread": "member", "threads.follow_category": "member",
                "accounts.update_notification_settings": "member", "research.agree": "member",
-               "exports.request_export": "member", "exports.download": "member"})
+               "exports.request_export": "member", "exports.download": "member",
+               "accounts.change_display_name": "member", "accounts.update_privacy": "member",
+               "accounts.undo_email_change": "member"})
 
 # Values for URL parts that are not ids.
 URL_WORDS = {"action": "dismiss", "tool": "pin"}
@@ -206,6 +211,8 @@ def world(app):
                 "auth.reset_password": tokens.make_reset_token(member),
                 "accounts.confirm_email_change": tokens.make_email_change_token(
                     member, "changed@example.test"),
+                "accounts.undo_email_change": tokens.make_undo_email_change_token(
+                    member, old_email="former@example.test", new_email=member.email),
                 "digest.confirm": confirm_token(subscription),
                 "digest.resubscribe": unsubscribe_token(subscription),
                 "digest.unsubscribe": unsubscribe_token(subscription),

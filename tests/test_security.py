@@ -100,6 +100,8 @@ def world(app):
                 "auth.reset_password": tokens.make_reset_token(member),
                 "accounts.confirm_email_change": tokens.make_email_change_token(
                     member, "new.address@example.test"),
+                "accounts.undo_email_change": tokens.make_undo_email_change_token(
+                    member, old_email="old.address@example.test", new_email=member.email),
                 "digest.confirm": confirm_token(subscription),
                 "digest.resubscribe": unsubscribe_token(subscription),
                 "digest.unsubscribe": unsubscribe_token(subscription),

@@ -46,5 +46,13 @@ def send_email_change_email(user: User, new_email: str) -> None:
                                                          token=token))
 
 
+def send_email_changed_email(user: User, *, old_email: str, new_email: str) -> None:
+    """Tell the address that was just replaced, with a link that undoes the change."""
+    token = tokens.make_undo_email_change_token(user, old_email=old_email, new_email=new_email)
+    queue_email(old_email, "email_changed", user=user, background=True,
+                action_url=external_url("accounts.undo_email_change", token=token),
+                days=tokens.UNDO_EMAIL_CHANGE_DAYS)
+
+
 def send_password_changed_email(user: User) -> None:
     _queue(user.email, "password_changed", user, external_url("auth.request_reset"))

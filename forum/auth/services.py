@@ -100,6 +100,20 @@ def change_email(user: User, new_email: str) -> None:
     log.info("email changed user=%s", user.id)
 
 
+def undo_email_change(user: User, old_email: str) -> None:
+    """Put back the address an email change replaced (from the link sent to it) and end
+    every session: whoever changed it is logged out everywhere.
+
+    :raises EmailTaken: another account has taken the old address meanwhile.
+    """
+    if find_by_email(old_email) not in (None, user):
+        raise EmailTaken()
+    user.email = normalize_email(old_email)
+    user.email_confirmed_at = utcnow()  # the link came to this address: it works
+    revoke_sessions(user)
+    log.info("email change undone user=%s", user.id)
+
+
 def logout(user: User) -> None:
     """Revoke server-side so a copied session or remember cookie stops working."""
     revoke_sessions(user)

@@ -10,6 +10,9 @@ one it is sent to.
 - reset: dies the moment the password changes (single use) or the address changes.
 - email change: dies with the next password or email change (but not with a logout,
   which may well happen between asking for the change and opening the link).
+- undo an email change (sent to the *old* address once the new one is confirmed): for
+  ``UNDO_EMAIL_CHANGE_DAYS``, and only while the account still has the new address,
+  so it works once (undoing puts the old address back).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from forum.extensions import db
 from forum.models import User
 
 CONFIRM, RESET, CHANGE_EMAIL = "confirm-email", "reset-password", "change-email"
+UNDO_EMAIL_CHANGE = "undo-email-change"
+UNDO_EMAIL_CHANGE_DAYS = 7
 
 
 class _ClockSigner(TimestampSigner):
@@ -61,6 +66,13 @@ def make_email_change_token(user: User, new_email: str) -> str:
         "u": user.id, "e": new_email,
         "p": _fingerprint(user.password_hash), "o": _fingerprint(user.email),
     })
+
+
+def make_undo_email_change_token(user: User, *, old_email: str, new_email: str) -> str:
+    """The link sent to ``old_email`` after the change: it names that address (its own
+    recipient) and carries only a keyed fingerprint of the new one."""
+    return serializer(UNDO_EMAIL_CHANGE).dumps(
+        {"u": user.id, "o": old_email, "n": _fingerprint(new_email)})
 
 
 def _matches(data: dict, key: str, value: str) -> bool:
@@ -109,3 +121,15 @@ def read_email_change_token(token: str) -> tuple[User, str] | None:
     if not isinstance(data.get("e"), str):
         return None
     return user, data["e"]
+
+
+def read_undo_email_change_token(token: str) -> tuple[User, str] | None:
+    """``(user, old_email)`` if the token is fresh and the account still has the address
+    it was changed to (so an undo, or any later change, ends it), else None."""
+    loaded = _load(UNDO_EMAIL_CHANGE, token, UNDO_EMAIL_CHANGE_DAYS * 24 * 3600)
+    if loaded is None:
+        return None
+    user, data = loaded
+    if not (_matches(data, "n", user.email) and isinstance(data.get("o"), str)):
+        return None
+    return user, data["o"]

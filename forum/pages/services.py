@@ -58,3 +58,19 @@ def crisis_kind(post_id: int) -> str:
         if category == PhraseCategory.MEDICAL_EMERGENCY:
             return MEDICAL
     return EMOTIONAL
+
+
+# Paths with nothing a search engine should fetch: forms, personal pages, staff pages
+# and search results (an endless crawl of private-looking URLs). Profiles and
+# members-only pages stay fetchable so crawlers see their ``noindex`` (a disallowed URL
+# can still be listed from links elsewhere, without its content).
+ROBOTS_DISALLOWED = ("/search", "/settings", "/auth/", "/notifications", "/new", "/mod",
+                     "/admin", "/digest/")
+
+
+def robots_txt(search_engines: str) -> str:
+    """``/robots.txt`` for ``SEARCH_ENGINES``: "public" keeps crawlers off the paths
+    above; anything else ("none") keeps them off the whole site."""
+    if search_engines != "public":
+        return "User-agent: *\nDisallow: /\n"
+    return "User-agent: *\n" + "".join(f"Disallow: {path}\n" for path in ROBOTS_DISALLOWED)

@@ -91,10 +91,17 @@ def check_command(fix: bool) -> None:
 @click.option("--optimize", is_flag=True, help="Merge all segments into one.")
 def sync_command(optimize: bool) -> None:
     """Apply queued index changes and merge segments (for cron; requests apply their own
-    changes and merge only small segments)."""
+    changes and merge only small segments). After a redaction not yet expunged, merge
+    everything, so the removed text leaves the index's files."""
     indexer = _indexer()
     written = indexer.drain(timeout=60)
     click.echo(f"Applied {written:,} queued change(s).")
+    if indexer.expunge_pending():
+        if not indexer.expunge(timeout=60):
+            raise click.ClickException("Text removed for good is still in deleted "
+                                       "documents: the index was busy; run again.")
+        click.echo("Merged the index into one segment: removed text is gone from its files.")
+        return
     indexer.merge(everything=optimize)
     click.echo("Merged the index into one segment." if optimize else "Merged full tiers.")
 

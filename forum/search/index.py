@@ -7,6 +7,9 @@ Everything that touches Whoosh's files lives here (STYLE.md C9). Layout of
     gen-.../                              one complete Whoosh index per generation
     rebuilding                            present (and touched every few seconds)
                                           while ``flask search reindex`` runs
+    expunge-pending                       present while text removed for good (a
+                                          redacted revision) may still sit in
+                                          deleted documents: ``Indexer.expunge``
 
 Readers resolve ``current`` on every search and reopen when it moved, so a rebuild
 never interrupts searching. Writers always use a timeout (Whoosh's own default is to
@@ -37,6 +40,7 @@ from forum.search.schema import make_schema
 
 CURRENT = "current"
 MARKER = "rebuilding"
+EXPUNGE_MARKER = "expunge-pending"
 GENERATION_PREFIX = "gen-"
 MERGE_FACTOR = 10
 # Segments below this many documents are merged by ordinary commits; bigger ones

@@ -27,6 +27,7 @@ from forum.models import Category, Post, SearchOutbox, Thread
 from forum.search import documents
 
 PENDING = "forum.search.pending"
+EXPUNGE = "forum.search.expunge"
 EXTENSION = "forum.search"
 
 POST_FIELDS = ("body_text", "status", "thread_id", "author_id", "created_at")
@@ -84,15 +85,34 @@ def _collect(session, flush_context) -> None:
     session.info.setdefault(PENDING, set()).update(ids)
 
 
+def expunge_after_commit(session=None) -> None:
+    """Text was removed for good in this transaction (a redacted revision, an erased
+    member): once it commits, make sure no copy stays in the index's files, not even
+    in deleted documents (``Indexer.expunge``). Callable from services: it only marks
+    the session."""
+    (session or db.session).info[EXPUNGE] = True
+
+
+@event.listens_for(db.session, "before_commit")
+def _mark_expunge(session) -> None:
+    indexer = _indexer()
+    if session.info.get(EXPUNGE) and indexer is not None:
+        indexer.request_expunge()  # on disk before the commit: a crash cannot forget it
+
+
 @event.listens_for(db.session, "after_commit")
 def _apply(session) -> None:
     ids = session.info.pop(PENDING, None)
+    expunge = session.info.pop(EXPUNGE, False)
     indexer = _indexer()
     if ids and indexer is not None:
         indexer.after_commit(ids)
+    if expunge and indexer is not None:
+        indexer.expunge_after_commit()
 
 
 @event.listens_for(db.session, "after_soft_rollback")
 def _drop(session, previous_transaction) -> None:
     if not session.in_transaction():
         session.info.pop(PENDING, None)
+        session.info.pop(EXPUNGE, None)

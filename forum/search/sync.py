@@ -30,7 +30,7 @@ from whoosh.index import LockError
 from forum.extensions import db
 from forum.models import SearchOutbox
 from forum.search import documents
-from forum.search.index import COMPOUND, IndexUnavailable, SearchIndex
+from forum.search.index import COMPOUND, EXPUNGE_MARKER, IndexUnavailable, SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ DRAIN_BATCH = 2_000       # per writer session when draining from the CLI or a r
 REBUILD_BATCH = 2_000     # rows read per short transaction during a rebuild
 REBUILD_LOCK = "rebuild.lock"
 FORCED_REBUILD_INTERVAL = 15 * 60  # seconds between rebuilds forced by failing searches
+# A redaction expunges at once (after its commit) while the index is this small: merging
+# it all takes well under a second. A bigger index is expunged by the next
+# `flask search sync` (cron, every minute), so no moderator waits for a full merge.
+INLINE_EXPUNGE_MAX_BYTES = 32 * 1024 * 1024
 
 
 class RebuildRunning(Exception):
@@ -169,33 +173,6 @@ class Indexer:
                 conn.execute(delete(SearchOutbox).where(
                     SearchOutbox.id.in_(row_ids[start:start + documents.ID_CHUNK])))
 
-    def expunge(self, *, timeout: float = 60) -> bool:
-        """Make deletions final: apply every queued change, rewrite the segments that
-        still hold deleted documents' terms, and delete older generations. For erasure
-        (``forum.erasure``), whose text must leave the disk, not just the results.
-
-        Returns False (nothing is lost: call it again later) while a rebuild runs or if
-        the index stays locked for ``timeout`` seconds; True if there is no index.
-        """
-        if self.index.rebuild_running():
-            return False
-        if self.index.current_path() is None:
-            return True  # no index on disk: the next rebuild reads the database as it is
-        try:
-            self.drain(timeout=timeout)
-            target = self.index.current_path()
-            if target is None:
-                return True
-            with self.index.writer(timeout=timeout, path=target, expunge=True):
-                pass
-        except (LockError, IndexUnavailable):
-            return False
-        if self.index.rebuild_running() or self.index.current_path() != target:
-            return False
-        self.index.prune_all(keep=target)
-        self.index.close_searcher()
-        return True
-
     def queued(self) -> int:
         with self.engine.connect() as conn:
             return conn.scalar(select(func.count()).select_from(SearchOutbox))
@@ -204,6 +181,66 @@ class Indexer:
         """Merge segments: every full size tier, or all of them (``everything``)."""
         with self.index.writer(timeout=timeout, merge_limit=None, optimize=everything):
             pass
+
+    # --- removing text for good -------------------------------------------------------
+
+    @property
+    def _expunge_marker(self) -> Path:
+        return self.index.root / EXPUNGE_MARKER
+
+    def request_expunge(self) -> None:
+        """Remember (on disk, before the commit) that text was removed for good and may
+        still sit in the index's deleted documents, until ``expunge`` has run."""
+        self.index.root.mkdir(parents=True, exist_ok=True)
+        self._expunge_marker.touch()
+
+    def expunge_pending(self) -> bool:
+        return self._expunge_marker.exists()
+
+    def expunge_after_commit(self) -> None:
+        """After a commit that removed text for good: expunge now if the index is
+        small; otherwise (or if busy) the marker leaves it to ``flask search sync``.
+        Never raises."""
+        try:
+            if self.index.size_bytes() <= INLINE_EXPUNGE_MAX_BYTES:
+                self.expunge()
+        except Exception as exc:  # noqa: BLE001 - the commit stands; cron retries
+            log.error("search expunge failed type=%s", type(exc).__name__)
+
+    def expunge(self, *, timeout: float | None = None) -> bool:
+        """Make removed text really leave the index's files (a redacted revision, an
+        erased member).
+
+        Whoosh deletes (and updates) documents by marking them deleted: their words stay
+        in the segment files until those are merged. So: apply every queued change,
+        rewrite the segments that hold deleted documents, and delete older generations.
+        The marker is taken first and put back on any failure, so a removal committed
+        meanwhile is never forgotten. True when done (or when there is no index: the
+        next rebuild reads the database as it is); False (marker kept, for ``flask
+        search sync``) if the index is busy or being rebuilt.
+        """
+        if self.index.rebuild_running():
+            return False
+        self._expunge_marker.unlink(missing_ok=True)
+        if self.index.current_path() is None:
+            return True
+        wait = self.index.writer_timeout if timeout is None else timeout
+        try:
+            self.drain(timeout=wait)
+            target = self.index.current_path()
+            if target is None:
+                return True
+            with self.index.writer(timeout=wait, path=target, expunge=True):
+                pass
+            if self.index.rebuild_running() or self.index.current_path() != target:
+                raise IndexUnavailable("the generation changed during the expunge")
+            self.index.prune_all(keep=target)
+            self.index.close_searcher()
+        except Exception as exc:  # noqa: BLE001 - LockError or a broken index: retried by cron
+            self.request_expunge()
+            log.warning("search expunge postponed type=%s", type(exc).__name__)
+            return False
+        return True
 
     # --- rebuilding -------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from forum.models import (
 from forum.notifications import reads
 from forum.notifications import services as notifications
 from forum.permissions import LISTED_STATUSES
+from forum.search.indexing import expunge_after_commit
 
 
 class ThreadLocked(Exception):
@@ -133,7 +134,11 @@ def redact_revision(revision: PostRevision, *, by: User, reason: str) -> bool:
     keeping who, when and why; audited. Returns False if it was already redacted.
 
     Earlier versions are never indexed for search and audit entries never copy post
-    text, so emptying the revision removes the text from the whole database.
+    text, so emptying the revision removes the text from the whole database. The
+    search index only ever held the text as the post's *current* version; after the
+    edit that replaced it, Whoosh keeps it in a deleted document until segments are
+    merged, so the commit also expunges the index (``forum.search``). Text still in the
+    post's current version is not touched: that is the author's or a moderator's edit.
     """
     if revision.is_redacted:
         return False
@@ -144,6 +149,7 @@ def redact_revision(revision: PostRevision, *, by: User, reason: str) -> bool:
     audit(by, "redact_revision", target_type="post", target_id=post.id,
           category_id=post.thread.category_id, reason=reason,
           before={"revision_id": revision.id}, after={"redacted": True})
+    expunge_after_commit()
     db.session.flush()
     return True
 

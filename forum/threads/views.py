@@ -17,6 +17,7 @@ from forum.notifications import queries as notification_queries
 from forum.notifications import reads
 from forum.notifications import services as notifications
 from forum.notifications.forms import CategoryFollowForm, MarkThreadReadForm, ThreadFollowForm
+from forum.security import allow_indexing
 from forum.threads import queries, services
 from forum.threads.forms import ReactionForm, RedactForm, ReplyForm
 from forum.web import ID, log_in_first, me, page_number, parse_number
@@ -30,6 +31,7 @@ bp.register_error_handler(services.NotAllowed, refuse(
 def index():
     """Home: the categories with their counts and latest activity."""
     categories = queries.home_categories(current_user)
+    allow_indexing()  # the list of public categories (members-only ones are not named)
     return render_template("threads/index.html", categories=categories, new_counts=reads.new_counts(
         current_user, [latest.id for _, latest in categories if latest is not None]))
 
@@ -39,6 +41,8 @@ def category(slug):
     """A category's threads, pinned first, then by latest activity."""
     cat = queries.category_or_404(slug, current_user)
     pagination = queries.category_threads(cat, page_number(), current_user)
+    if not cat.members_only:
+        allow_indexing()
     return render_template("threads/category.html", category=cat, pagination=pagination,
                            leads=permissions.category_leads(cat.id),
                            following=notification_queries.follows_category(current_user, cat.id),
@@ -59,6 +63,8 @@ def show(thread_id):
     reading = reads.thread_state(current_user, thread)
     upto = user and reading.upto(pagination.items,
                                  lambda post: permissions.can_view_post(user, post))
+    if not thread.category.members_only and thread.is_listed:
+        allow_indexing()
     return render_template(
         "threads/show.html", thread=thread, pagination=pagination, form=ReplyForm(),
         reaction_counts=services.reaction_counts(post_ids),
