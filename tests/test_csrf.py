@@ -108,7 +108,7 @@ PAYLOADS: dict[str, dict[str, str]] = {
     "accounts.update_digest_settings": {"subscribed": "y"},
     "digest.feature": {},
     "digest.admin_category_mode": {"mode": "sensitive"},
-    "exports.request_export": {},
+    "exports.request_export": {"password": PASSWORD},
     "exports.download": {"token": "{export_token}"},
     "research.agree": {},
     "research.withdraw": {},

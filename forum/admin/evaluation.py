@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,11 +58,15 @@ from forum.models import (
 from forum.models.moderation import SCREENER_ONLY_REASONS
 from forum.moderation.screening import assess
 from forum.moderation.screening.custom import active_rules
+from forum.notifications import mentions
 from forum.research.services import consenting_ids
 
 EVALUATION_WEEKS = 12
 SMALL = 5  # counts from 1 to SMALL - 1 are shown as "<5" in the CSV
 SUPPRESSED = f"<{SMALL}"
+# A count that is not small itself but would give a small one away by subtraction (a
+# part whose total is shown, one of a group that sums to a known total).
+WITHHELD = "withheld"
 FLAG_REASONS = tuple(r.value for r in FlagReason if r not in SCREENER_ONLY_REASONS)
 FLAG_OUTCOMES = ("open", *(o.value for o in ReviewOutcome))
 
@@ -230,29 +235,86 @@ def derived_cell(value: float | None, base: int, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
+def part_cell(part: int, total: int) -> str:
+    """A count that is part of ``total`` (also in the CSV): withheld when the rest,
+    ``total - part``, is a small count that subtraction would reveal."""
+    if 0 < total - part < SMALL and not 0 < part < SMALL:
+        return WITHHELD
+    return count_cell(part)
+
+
+def group_cells(counts: list[int]) -> list[str]:
+    """Counts of one group that sums to a total readable elsewhere in the row (flags by
+    reason and by outcome both sum to the week's flags): when exactly one is small, the
+    next smallest non-zero one is withheld too, so neither can be worked out."""
+    cells = [count_cell(n) for n in counts]
+    small = [i for i, n in enumerate(counts) if 0 < n < SMALL]
+    if len(small) == 1:
+        others = [i for i, n in enumerate(counts) if n >= SMALL]
+        if others:
+            cells[min(others, key=lambda i: counts[i])] = WITHHELD
+    return cells
+
+
+def share_cell(within: int, judged: int) -> str:
+    """The share answered within 24 h: empty unless both the answered and the not
+    answered threads number at least SMALL (share × judged would give either back)."""
+    if within < SMALL or judged - within < SMALL:
+        return ""
+    return derived_cell(within / judged, judged, 2)
+
+
 def weekly_rows(weeks: list[dict]) -> list[list[str]]:
     """``weekly()`` as CSV rows under WEEKLY_COLUMNS: only counts, shares and durations
-    per week, small counts suppressed (``count_cell``, ``derived_cell``)."""
+    per week, small counts suppressed (``count_cell``, ``derived_cell``) and the counts
+    that would give them away by subtraction withheld (``part_cell``, ``group_cells``)."""
     rows = []
     for w in weeks:
         r, c = w["replies"], w["crisis"]
-        share = r["within_24h"] / r["judged"] if r["judged"] else None
         rows.append([
             w["week"], w["starts"].date().isoformat(), count_cell(w["active_members"]),
             count_cell(w["new_members"]), count_cell(w["posts"]), count_cell(r["threads"]),
-            count_cell(r["judged"]), derived_cell(share, r["judged"], 2),
-            count_cell(r["answered"]), derived_cell(r["median_hours"], r["answered"], 1),
-            count_cell(c["items"]), count_cell(c["claimed"]),
+            count_cell(r["judged"]), share_cell(r["within_24h"], r["judged"]),
+            part_cell(r["answered"], r["threads"]),
+            derived_cell(r["median_hours"], r["answered"], 1),
+            count_cell(c["items"]), part_cell(c["claimed"], c["items"]),
             derived_cell(c["median_minutes"], c["claimed"], 1),
             derived_cell(c["p90_minutes"], c["claimed"], 1),
-            *(count_cell(n) for n in w["flags_by_reason"].values()),
-            *(count_cell(n) for n in w["flags_by_outcome"].values()),
+            *group_cells(list(w["flags_by_reason"].values())),
+            *group_cells(list(w["flags_by_outcome"].values())),
             count_cell(w["digests_sent"]), count_cell(w["digest_unsubscribes"]),
         ])
     return rows
 
 
 # --- the research CSV: consenting members' posts -----------------------------------------
+
+class _OwnWords:
+    """A post's text as the research CSV may carry it: only the consenting author's
+    own words. Quoted lines (``> …``, other members' words) are dropped, and every
+    @mention of a member is written ``@member``: the people a post names did not
+    consent. Display names are looked up once each."""
+
+    _QUOTED = re.compile(r"^>.*$\n?", re.MULTILINE)
+
+    def __init__(self) -> None:
+        self.known: dict[str, bool] = {}
+
+    def __call__(self, source: str) -> str:
+        own = self._QUOTED.sub("", source).strip()
+        keys = mentions.find(own).keys() - self.known.keys()
+        if keys:
+            taken = set(db.session.scalars(select(User.display_name_key)
+                                           .where(User.display_name_key.in_(keys))))
+            self.known.update({key: key in taken for key in keys})
+        names = sorted((key for key, taken in self.known.items() if taken), key=len,
+                       reverse=True)
+        for key in names:
+            words = r"\s+".join(re.escape(word) for word in key.split())
+            own = re.sub(rf"(?<![\w@])@{words}(?!\w)", "@member", own, flags=re.IGNORECASE)
+        return own
+
+
 
 POSTS_COLUMNS = ("author", "category", "week", "words", "screening")
 
@@ -284,17 +346,19 @@ def research_posts(*, include_text: bool, now: datetime | None = None) -> list[l
     p = period(now)
     rules = active_rules()
     pseudonym = _pseudonyms()
-    stmt = (select(Post.author_id, Post.created_at, Post.body_text, Category.name)
+    own_words = _OwnWords()
+    stmt = (select(Post.author_id, Post.created_at, Post.body_text, Category.name,
+                   Post.body_source)
             .join(Thread, Thread.id == Post.thread_id)
             .join(Category, Category.id == Thread.category_id)
             .where(permissions.visible_post_filter(None), p.within(Post.created_at),
                    Post.author_id.in_(consenting_ids())))
     rows = []
-    for author_id, created, text, category in db.session.execute(stmt):
+    for author_id, created, text, category, source in db.session.execute(stmt):
         row = [pseudonym(author_id), category, iso_week(created), str(len(text.split())),
                assess(text, rules).decision]
         if include_text:
-            row.append(text)
+            row.append(own_words(source))
         rows.append(row)
     secrets.SystemRandom().shuffle(rows)  # no order that follows ids or times
     rows.sort(key=lambda row: row[2])  # stable: random within each week

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -182,12 +181,13 @@ def erase_now(user_id):
     form = EraseNowForm()
     if not form.validate_on_submit():
         return _render_person(user, 400, erase_form=form)
-    erasure.erase_now(user, admin=_me(), reason=form.reason.data, posts=form.posts.data)
+    try:
+        erasure.erase_now(user, admin=_me(), reason=form.reason.data, posts=form.posts.data)
+    except erasure.AlreadyErased:
+        db.session.rollback()
+        flash("This account is already erased.", "info")
+        return redirect(url_for("admin.person", user_id=user.id))
     db.session.commit()
-    # The index is purged now if it is free; otherwise `flask erasure run` finishes it.
-    if erasure.purge_index(timeout=current_app.config["SEARCH_WRITER_TIMEOUT"]):
-        erasure.mark_finished(user)
-        db.session.commit()
     flash(f"The account is erased. It now shows as \u201c{user.display_name}\u201d.", "success")
     return redirect(url_for("admin.person", user_id=user.id))
 

@@ -69,6 +69,7 @@ from forum.models import (
     digest_subscription_categories,
     display_name_key,
 )
+from forum.search.indexing import expunge_after_commit
 from forum.threads import services as threads
 from forum.urls import external_url
 
@@ -131,8 +132,12 @@ def request_deletion(user: User, *, posts: str) -> None:
 
 def cancel_deletion(user: User) -> bool:
     """Cancel a pending request (the member logged in); email them. True if there was
-    one. The caller commits."""
+    one. The caller commits. The row is locked and read again first: a login that
+    overlaps the job's erasure must not touch the tombstone."""
     if user.deletion_requested_at is None or user.erased_at is not None:
+        return False
+    user = lock_user(user.id)
+    if user is None or user.deletion_requested_at is None or user.erased_at is not None:
         return False
     user.deletion_requested_at = None
     queue_email(user.email, "erasure_cancelled", user=user,
@@ -164,7 +169,11 @@ def lock_user(user_id: int) -> User | None:
 
 def erase_now(user: User, *, admin: User, reason: str, posts: str) -> Erased:
     """An admin erases ``user`` at once, on the member's request (audited). The caller
-    commits, then calls ``purge_index`` and ``mark_finished``."""
+    commits once; the row is locked first (a double click, or the job at the same
+    time, never erases twice). After the commit the search index drops the text from
+    its files if it is small (``expunge_after_commit``); the next ``flask erasure run``
+    finishes the rest (``purge_index``, ``mark_finished``)."""
+    user = lock_user(user.id) or user
     if user.id == admin.id or user.is_admin:
         raise CannotErase(user.id)
     if user.erased_at is not None:
@@ -173,7 +182,9 @@ def erase_now(user: User, *, admin: User, reason: str, posts: str) -> Erased:
         raise ValueError(posts)
     user.deletion_posts = posts
     user.deletion_requested_at = utcnow()  # until the index is purged (``mark_finished``)
-    return erase(user, actor=admin, reason=reason)
+    erased = erase(user, actor=admin, reason=reason)
+    expunge_after_commit()
+    return erased
 
 
 def purge_index(*, timeout: float = 60) -> bool:
@@ -380,13 +391,28 @@ def _quoted_post_ids(user: User, posts: list[Post], names: list[str]) -> set[int
     return found
 
 
+def _alternatives(names: list[str]) -> str:
+    return "|".join(r"\s+".join(re.escape(word) for word in name.split()) for name in names)
+
+
+def _distinctive(name: str) -> bool:
+    """A name unlikely to be an ordinary word: two words or more ("Sam Pumps"), or one
+    with a digit or sign ("AlexT1"). "Hope" or "Tired" are not."""
+    return len(name.split()) > 1 or any(not ch.isalpha() for ch in name)
+
+
 def _name_pattern(names: list[str]) -> re.Pattern[str]:
-    """Any of ``names`` as a whole word (any case, any spacing), with an optional
-    leading @, or as a quote's ``**Name** wrote:``."""
-    alternatives = "|".join(r"\s+".join(re.escape(word) for word in name.split())
-                            for name in names)
-    return re.compile(rf"(?P<quote>\*\*(?:{alternatives})\*\* wrote:)"
-                      rf"|(?<![\w@])@?(?:{alternatives})(?!\w)", re.IGNORECASE)
+    """Any of ``names`` where a member names another: an ``@Name`` mention or a quote's
+    ``**Name** wrote:`` (any case, any spacing), and a distinctive name also as bare
+    words. A one-word name that is an ordinary word ("Hope") is replaced only after
+    an @: rewriting "I hope" would change what people said."""
+    every = _alternatives(names)
+    bare = _alternatives([name for name in names if _distinctive(name)])
+    pattern = (rf"(?P<quote>\*\*(?:{every})\*\* wrote:)"
+               rf"|(?<![\w@])@(?:{every})(?!\w)")
+    if bare:
+        pattern += rf"|(?<![\w@])(?:{bare})(?!\w)"
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _replace_names(value: str, pattern: re.Pattern[str]) -> str:
@@ -457,10 +483,11 @@ def _delete_rows(user: User, address: str, names: list[str]) -> None:
     # Flags they raised stay (the review queue's history) without their words.
     session.execute(update(Flag).where(Flag.reporter_id == uid).values(message=""))
     # Mail to them, whatever its state (sent rows keep the address as metadata), and
-    # mail not yet sent to others that names them.
+    # notification emails not yet sent to others that name them (a reply or mention by
+    # them; account mail, alerts and notices to others are never touched).
     session.execute(delete(OutboxEmail).where(OutboxEmail.recipient == address))
     unsent = session.execute(select(OutboxEmail.id, OutboxEmail.message).where(
-        OutboxEmail.status != "sent")).all()
+        OutboxEmail.status != "sent", OutboxEmail.kind == "notifications")).all()
     naming = [row_id for row_id, message in unsent if _names_member(message, address, names)]
     for chunk in _chunks(naming):
         session.execute(delete(OutboxEmail).where(OutboxEmail.id.in_(chunk)))
@@ -537,21 +564,27 @@ def _delete_files(user: User, address: str, names: list[str]) -> int:
 
 
 def _names_member(raw: bytes | None, address: str, names: list[str]) -> bool:
-    """Whether a message (raw bytes) is addressed to ``address`` or names the member,
-    in its headers or any decoded text part."""
+    """Whether a message (raw bytes) is addressed to ``address`` or names the member as
+    a whole word in its decoded headers or text parts (never a substring of encoded
+    bytes, where a short name would match by chance)."""
     if not raw:
         return False
-    needles = [address.lower(), *(n.lower() for n in names)]
-    haystacks = [raw.decode("utf-8", "replace").lower()]
+    if address.lower() in raw.decode("utf-8", "replace").lower():
+        return True
+    words = re.compile("|".join(rf"(?<!\w){re.escape(name.lower())}(?!\w)"
+                                for name in names if name.strip()))
+    if not words.pattern:
+        return False
+    haystacks = []
     try:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         haystacks.append(" ".join(str(v) for v in message.values()).lower())
         for part in message.walk():
             if part.get_content_maintype() == "text":
                 haystacks.append(" ".join(part.get_content().split()).lower())
-    except Exception:  # noqa: BLE001 - an unparseable file is judged by its raw bytes
-        pass
-    return any(needle in hay for needle in needles for hay in haystacks)
+    except Exception:  # noqa: BLE001 - an unparseable message is judged by its address only
+        return False
+    return any(words.search(hay) for hay in haystacks)
 
 
 def _chunks(ids: list[int]):

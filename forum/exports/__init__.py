@@ -14,6 +14,7 @@ def init_app(app) -> None:
     from forum.exports import services
     from forum.exports.cli import exports_cli
     from forum.exports.views import bp
+    from forum.web import me
 
     app.register_blueprint(bp)
     app.cli.add_command(exports_cli)
@@ -23,6 +24,6 @@ def init_app(app) -> None:
         when a template asks)."""
         if not current_user.is_authenticated:
             return "none"
-        return services.state(services.latest(current_user))
+        return services.state(services.latest(me()))
 
     app.context_processor(lambda: {"export_notice": export_notice})

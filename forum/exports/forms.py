@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, PasswordField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 
 class RequestExportForm(FlaskForm):
-    """Only the CSRF token: the button is the whole request."""
+    """The member's password: a copy of everything is as sensitive as an email change
+    (SECURITY.md 12, 33), so a stolen session alone cannot ask for it."""
+
+    password = PasswordField(
+        "Your password", validators=[InputRequired("Please enter your password."),
+                                     Length(max=200)],
+        description="For your safety a copy of everything needs your password, even "
+                    "though you are logged in.")
 
 
 class DownloadForm(FlaskForm):

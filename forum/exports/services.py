@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from forum.clock import utcnow
-from forum.extensions import db
+from forum.extensions import db, sqlite_write_lock
 from forum.models import DataExport, ExportStatus, User
 
 
@@ -73,7 +73,10 @@ def state(export: DataExport | None) -> str:
 def request_export(user: User) -> DataExport:
     """Queue a new export for ``user``; an older ready one is withdrawn (its file is
     deleted by the next run). Raises ``AlreadyPending`` if one is waiting to be built."""
-    if db.engine.dialect.name == "postgresql":  # two quick clicks: one request
+    # Two quick clicks: one request (the second waits for the first's commit, then sees
+    # its pending export).
+    sqlite_write_lock()
+    if db.engine.dialect.name == "postgresql":
         db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     pending = db.session.scalar(select(DataExport.id).where(
         DataExport.user_id == user.id, DataExport.status == ExportStatus.PENDING).limit(1))

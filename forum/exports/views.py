@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from forum.auth import passwords
 from forum.auth.login_history import recent_logins
 from forum.exports import services
 from forum.exports.forms import DownloadForm, RequestExportForm
@@ -33,7 +34,8 @@ def _per_member() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
 
 
-def _render(status: int = 200, *, message: str | None = None):
+def _render(status: int = 200, *, message: str | None = None,
+            request_form: RequestExportForm | None = None):
     export = services.latest(me())
     state = services.state(export)
     download_form = None
@@ -41,7 +43,8 @@ def _render(status: int = 200, *, message: str | None = None):
         download_form = DownloadForm(
             data={"token": services.token_for(export.id, export.file_name)})
     page = render_template("exports/export.html", export=export, state=state,
-                           request_form=RequestExportForm(), download_form=download_form,
+                           request_form=request_form or RequestExportForm(),
+                           download_form=download_form,
                            logins=recent_logins(me()), message=message,
                            link_days=current_app.config["EXPORT_LINK_DAYS"])
     return page, status
@@ -60,8 +63,12 @@ def page():
                key_func=_per_member, scope="export-request")
 def request_export():
     """Ask for a new export (one at a time); the job builds it and emails the member."""
-    if not RequestExportForm().validate_on_submit():
-        abort(400)
+    form = RequestExportForm()
+    if not form.validate_on_submit():
+        return _render(400, request_form=form)
+    if not passwords.verify_password(me().password_hash, form.password.data):
+        form.password.errors.append("That is not your password.")
+        return _render(400, request_form=form)
     try:
         services.request_export(me())
     except services.AlreadyPending:

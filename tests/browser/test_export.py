@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.factories import PASSWORD
 from tests.helpers import browser_login, check_page, email_text, wait_for_mail
 
 
@@ -44,6 +45,7 @@ def test_a_member_downloads_their_data(page, export_site, mailbox, screenshot, t
     section.get_by_role("link", name="Download my data").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Download my data")
     expect(page.get_by_role("table", name="Your last 1 login, newest first")).to_be_visible()
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Prepare my data").click()
     expect(page.get_by_text("We're preparing your data", exact=False).first).to_be_visible()
     check_page(page, "export-pending", screenshot)

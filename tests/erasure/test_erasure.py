@@ -328,6 +328,14 @@ def test_admin_erases_at_once_audited_and_others_may_not(app, client, mailbox):
     assert client.post(f"/admin/people/{ids[2]}/erase", data=no_confirm).status_code == 400
     response = client.post(f"/admin/people/{ids[2]}/erase", data=form)
     assert response.status_code == 302
+    assert "<section" not in text(client.get(f"/admin/people/{ids[2]}")).split("</title>")[0]
+    # A second click finds the tombstone: nothing is erased twice.
+    assert client.post(f"/admin/people/{ids[2]}/erase", data=form).status_code == 302
+    with app.app_context():
+        tombstone = db.session.get(User, ids[2])
+        # Erased at once; the next job run confirms the index is purged and finishes.
+        assert tombstone.erased_at is not None and tombstone.deletion_requested_at is not None
+    _run_job(app, days=0)
     with app.app_context():
         tombstone = db.session.get(User, ids[2])
         assert tombstone.erased_at is not None and tombstone.deletion_requested_at is None
@@ -483,3 +491,28 @@ def test_nobody_may_register_as_a_former_member(client):
             "password": "a long and careful passphrase", "agree": "y"})
         assert response.status_code == 400
         assert "kept for erased accounts" in text(response)
+
+
+def test_an_ordinary_word_name_is_replaced_only_where_it_names_the_member(app, mailbox):
+    """Erasing "Hope" rewrites @Hope and quotes of Hope, never "I hope" in others' posts;
+    and mail to others that happens to contain the word (a password reset) is kept."""
+    from forum.email import outbox, queue_email
+
+    with app.app_context():
+        hope = make_user(email="hope@example.test", display_name="Hope")
+        bea = make_user(email="bea@example.test", display_name="Bea")
+        thread = make_thread(author=bea, title="Hopeful news", body="I hope this helps.")
+        reply = make_post(thread, author=bea, body="Thanks @Hope, I hope so too.")
+        with outbox.held():
+            queue_email("bea@example.test", "password_changed", user=None,
+                        action_url="http://x.test/hope")
+        hope.deletion_requested_at = utcnow() - timedelta(days=8)
+        db.session.commit()
+        ids = {"thread": thread.id, "reply": reply.id}
+    _run_job(app, days=0)
+    with app.app_context():
+        assert db.session.get(Post, ids["reply"]).body_source == \
+            "Thanks a former member, I hope so too."
+        assert db.session.get(Thread, ids["thread"]).title == "Hopeful news"
+        assert db.session.scalar(select(func.count()).select_from(OutboxEmail).where(
+            OutboxEmail.recipient == "bea@example.test")) == 1

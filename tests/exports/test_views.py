@@ -11,6 +11,7 @@ from forum.exports import services, worker
 from forum.extensions import db
 from forum.models import DataExport, ExportStatus
 from tests.exports.conftest import ALICE_EMAIL, BOB_EMAIL
+from tests.factories import PASSWORD
 from tests.helpers import text
 
 
@@ -46,11 +47,14 @@ def test_asking_once_then_again_while_pending(app, client, login, world):
     login(ALICE_EMAIL)
     page = text(client.get("/settings/export"))
     assert "You haven't asked for a copy of your data yet." in page
-    response = client.post("/settings/export")
+    refused = client.post("/settings/export", data={"password": "not my password"})
+    assert refused.status_code == 400 and "That is not your password." in text(refused)
+    assert client.post("/settings/export").status_code == 400  # none given
+    response = client.post("/settings/export", data={"password": PASSWORD})
     assert response.status_code == 302
     page = text(client.get(response.location))
     assert "We're preparing your data" in page
-    again = client.post("/settings/export")
+    again = client.post("/settings/export", data={"password": PASSWORD})
     assert again.status_code == 409
     assert "already preparing your data" in text(again)
     with app.app_context():
@@ -60,7 +64,7 @@ def test_asking_once_then_again_while_pending(app, client, login, world):
 
 def test_the_owner_downloads_once(app, client, login, world):
     login(ALICE_EMAIL)
-    client.post("/settings/export")
+    client.post("/settings/export", data={"password": PASSWORD})
     row = _build(app)
     settings = text(client.get("/settings"))
     assert "Your data is ready to download." in settings
@@ -87,7 +91,7 @@ def test_the_owner_downloads_once(app, client, login, world):
 
 def test_another_member_or_a_visitor_gets_404(app, client, login, world):
     login(ALICE_EMAIL)
-    client.post("/settings/export")
+    client.post("/settings/export", data={"password": PASSWORD})
     _build(app)
     token = _token_on_page(client)
     login(BOB_EMAIL)
@@ -105,7 +109,7 @@ def test_another_member_or_a_visitor_gets_404(app, client, login, world):
 
 def test_an_expired_download_is_gone(app, client, login, world, frozen_clock):
     login(ALICE_EMAIL)
-    client.post("/settings/export")
+    client.post("/settings/export", data={"password": PASSWORD})
     _build(app)
     token = _token_on_page(client)
     frozen_clock.advance(days=7, seconds=1)

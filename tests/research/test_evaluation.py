@@ -174,7 +174,7 @@ def test_the_dashboard_shows_the_evaluation(app, client, login, world):
 
 # --- the weekly CSV ----------------------------------------------------------------------
 
-CELL = re.compile(r"\d{4}-W\d{2}|\d{4}-\d{2}-\d{2}|0|<5|[1-9]\d*|\d+\.\d+|")
+CELL = re.compile(r"\d{4}-W\d{2}|\d{4}-\d{2}-\d{2}|0|<5|withheld|[1-9]\d*|\d+\.\d+|")
 
 
 def read_csv(response) -> list[list[str]]:
@@ -207,11 +207,12 @@ def test_the_weekly_csv_has_no_small_count_and_no_identifier(app, client, login,
     assert (b["active_members"], b["new_members"], b["posts"], b["threads_started"]) == (
         "9", "6", "10", "6")
     assert (b["share_answered_24h"], b["threads_answered"],
-            b["median_hours_to_first_reply"]) == ("0.50", "<5", "")
+            b["median_hours_to_first_reply"]) == ("", "<5", "")  # 3 of 6: both small
     assert (b["crisis_items"], b["crisis_items_claimed"], b["median_minutes_to_claim_crisis"],
-            b["p90_minutes_to_claim_crisis"]) == ("6", "5", "3.0", "10.0")
+            b["p90_minutes_to_claim_crisis"]) == ("6", "withheld", "3.0", "10.0")  # 1 unclaimed
     assert (b["flags_reason_spam"], b["flags_reason_harassment"], b["flags_reason_other"],
             b["flags_reason_risk_of_harm"]) == ("<5", "<5", "5", "0")
+    # Two small outcomes: their sum is known, neither is (nothing more withheld).
     assert (b["flags_outcome_open"], b["flags_outcome_dismissed"]) == ("<5", "5")
     assert (b["digests_sent"], b["digest_unsubscribes"]) == ("6", "<5")
     a = dict(zip(header, rows[-2], strict=True))
@@ -222,6 +223,17 @@ def test_the_weekly_csv_has_no_small_count_and_no_identifier(app, client, login,
 @pytest.mark.parametrize(("n", "shown"), [(0, "0"), (1, "<5"), (4, "<5"), (5, "5"), (12, "12")])
 def test_count_cells(n, shown):
     assert evaluation.count_cell(n) == shown
+
+
+def test_nothing_small_comes_back_by_subtraction():
+    assert evaluation.part_cell(8, 10) == "withheld"  # 2 of the 10 are not
+    assert evaluation.part_cell(5, 10) == "5"
+    assert evaluation.part_cell(3, 4) == "<5"
+    assert evaluation.group_cells([3, 9, 12, 0]) == ["<5", "withheld", "12", "0"]
+    assert evaluation.group_cells([3, 2, 12]) == ["<5", "<5", "12"]
+    assert evaluation.share_cell(8, 10) == ""  # 2 unanswered
+    assert evaluation.share_cell(3, 10) == ""
+    assert evaluation.share_cell(5, 10) == "0.50"
 
 
 def test_derived_cells_need_five_items_and_always_have_a_decimal_point():
@@ -302,3 +314,15 @@ def test_moderators_get_403_and_visitors_are_asked_to_log_in(app, client, login,
         assert getattr(client, method)(url).status_code == 403, url
     with app.app_context():
         assert audit_rows("research_export") == []
+
+
+def test_the_text_holds_only_the_authors_own_words(app):
+    """Quoted lines (someone else's words) are dropped, and the members a post names
+    are written @member: they did not consent."""
+    with app.app_context():
+        make_user(email="named@example.test", display_name="Nora Named")
+        db.session.commit()
+        own = evaluation._OwnWords()
+        source = ("> **Nora Named** wrote:\n>\n> My own private story.\n\n"
+                  "Thanks @nora  named, and hi @Nobody Here!")
+        assert own(source) == "Thanks @member, and hi @Nobody Here!"
