@@ -427,7 +427,8 @@ def _mentioning(column, names: list[str]):
 
 def _rewrite_others(user: User, former: User, names: list[str], touched: set[int]) -> int:
     """Replace the member's names in what other members wrote (posts, earlier
-    versions, thread titles, flag messages, moderation notices, risk evidence)."""
+    versions, thread titles, profiles' "about", flag messages, moderation notices,
+    risk evidence)."""
     pattern = _name_pattern(names)
     rewritten = 0
     for post in db.session.scalars(select(Post).where(_mentioning(Post.body_source, names))):
@@ -446,6 +447,9 @@ def _rewrite_others(user: User, former: User, names: list[str], touched: set[int
             thread.title = new[:150]
             touched.update(db.session.scalars(select(Post.id)
                                               .where(Post.thread_id == thread.id)))
+    for other in db.session.scalars(select(User).where(User.id != user.id,
+                                                        _mentioning(User.bio, names))):
+        other.bio = _replace_names(other.bio, pattern)
     for flag in db.session.scalars(select(Flag).where(_mentioning(Flag.message, names))):
         flag.message = _replace_names(flag.message, pattern)
     for notice in db.session.scalars(

@@ -30,6 +30,7 @@ from forum.models import (
     DisplayNameChange,
     Flag,
     LoginEvent,
+    ModerationNotice,
     Post,
     PostRevision,
     Reaction,
@@ -81,6 +82,7 @@ def profile(user_id: int) -> dict:
         "created_at": _iso(user.created_at),
         "last_seen_at": _iso(user.last_seen_at),
         "post_count": user.post_count,
+        "suspended_until": _iso(user.suspended_until),
         "settings": {
             "profile_hidden_from_visitors": user.profile_hidden,
             "display_name_changed_at": _iso(user.display_name_changed_at),
@@ -235,6 +237,18 @@ def login_history(user_id: int) -> Iterator[dict]:
             yield {"at": _iso(row.at), "network": row.network, "browser": row.browser}
 
 
+def moderation_notices(user_id: int) -> Iterator[dict]:
+    """The moderators' messages to the member about their posts or account (warnings,
+    suspensions, decisions), as the member saw them."""
+    stmt = (select(ModerationNotice.kind, ModerationNotice.message, ModerationNotice.post_id,
+                   ModerationNotice.created_at, ModerationNotice.read_at)
+            .where(ModerationNotice.user_id == user_id)
+            .order_by(ModerationNotice.created_at, ModerationNotice.id))
+    for row in db.session.execute(stmt):
+        yield {"kind": row.kind, "message": row.message, "post_id": row.post_id,
+               "sent_at": _iso(row.created_at), "read_at": _iso(row.read_at)}
+
+
 def display_names(user_id: int) -> Iterator[dict]:
     stmt = (select(DisplayNameChange.old_name, DisplayNameChange.new_name,
                    DisplayNameChange.changed_at)
@@ -251,6 +265,7 @@ LABELS = {
     "created_at": "Joined",
     "last_seen_at": "Last seen",
     "post_count": "Visible posts",
+    "suspended_until": "Suspended until",
     "profile_hidden_from_visitors": "Profile hidden from visitors",
     "display_name_changed_at": "Display name last changed",
     "deletion_requested_at": "Account deletion requested",
@@ -289,4 +304,7 @@ LISTS: tuple[Section, ...] = (
             "When you logged in, from roughly where (the address with its last part "
             "removed) and with which browser.", login_history),
     Section("display_name_history", "Your earlier display names", "", display_names),
+    Section("moderation_notices", "Messages from the moderators",
+            "What the moderators told you about your posts or your account.",
+            moderation_notices),
 )

@@ -503,6 +503,7 @@ def test_an_ordinary_word_name_is_replaced_only_where_it_names_the_member(app, m
         bea = make_user(email="bea@example.test", display_name="Bea")
         thread = make_thread(author=bea, title="Hopeful news", body="I hope this helps.")
         reply = make_post(thread, author=bea, body="Thanks @Hope, I hope so too.")
+        bea.bio = "Friends with @Hope. I hope to help."
         with outbox.held():
             queue_email("bea@example.test", "password_changed", user=None,
                         action_url="http://x.test/hope")
@@ -514,5 +515,7 @@ def test_an_ordinary_word_name_is_replaced_only_where_it_names_the_member(app, m
         assert db.session.get(Post, ids["reply"]).body_source == \
             "Thanks a former member, I hope so too."
         assert db.session.get(Thread, ids["thread"]).title == "Hopeful news"
+        assert db.session.scalar(select(User.bio).where(User.email == "bea@example.test")) \
+            == "Friends with a former member. I hope to help."
         assert db.session.scalar(select(func.count()).select_from(OutboxEmail).where(
             OutboxEmail.recipient == "bea@example.test")) == 1

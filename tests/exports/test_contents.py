@@ -131,3 +131,27 @@ def test_an_empty_account_exports_cleanly(app, world):
     data = json.loads(files["data.json"])
     assert data["posts"] == [] and data["digest_subscription"] is None
     assert "None." in files["index.html"].decode()
+
+
+def test_moderators_messages_and_a_suspension_are_hers_too(app, world):
+    from datetime import timedelta
+
+    from forum.clock import utcnow
+    from forum.models import ModerationNotice
+
+    with app.app_context():
+        alice = db.session.get(User, world.alice_id)
+        alice.suspended_until = utcnow() + timedelta(days=3)
+        db.session.add_all([
+            ModerationNotice(user_id=world.alice_id, kind="warning",
+                             message="Please keep dose numbers out of titles."),
+            ModerationNotice(user_id=world.bob_id, kind="warning",
+                             message="A message for someone else entirely.")])
+        db.session.commit()
+    files = _export_of(app, world.alice_id)
+    data = json.loads(files["data.json"])
+    assert [n["message"] for n in data["moderation_notices"]] == [
+        "Please keep dose numbers out of titles."]
+    assert data["profile"]["suspended_until"] is not None
+    assert b"someone else entirely" not in files["data.json"] + files["index.html"]
+    assert b"Messages from the moderators" in files["index.html"]
