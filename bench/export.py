@@ -23,11 +23,7 @@ import argparse
 import json
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
-import textwrap
 import time
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -38,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus import generate  # noqa: E402
+from scratch import scratch, timed_flask  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 MEMBER = 1  # the member who exports
@@ -161,31 +158,9 @@ def build_forum(app, *, posts: int, theirs: int, seed: int = 12) -> None:
     print(f"  forum built in {time.perf_counter() - started:.1f} s: {counts}", flush=True)
 
 
-# Started from a small, fresh interpreter: a child forked from this (large) process would
-# inherit its resident size in ``ru_maxrss``, which Linux keeps across exec.
-LAUNCHER = textwrap.dedent('''
-    import os, sys
-    pid = os.fork()
-    if pid == 0:
-        os.execv(sys.argv[2], sys.argv[2:])
-    _pid, status, usage = os.wait4(pid, 0)
-    with open(sys.argv[1], "w") as out:
-        out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
-''')
-
-
 def timed_run(env: dict[str, str], workdir: Path) -> tuple[float, str, float]:
     """``flask exports run`` in its own process: (seconds, summary, peak RSS MiB)."""
-    flask = str(Path(sys.executable).with_name("flask"))
-    report = workdir / "launcher.out"
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", LAUNCHER, str(report), flask, "--app", "forum",
-                           "exports", "run"], cwd=ROOT, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    code, maxrss = (int(part) for part in report.read_text().split())
-    if code != 0:
-        raise SystemExit(f"exports run failed ({code}):\n{proc.stdout}\n{proc.stderr}")
-    return elapsed, proc.stdout.strip().splitlines()[-1], maxrss / 1024
+    return timed_flask(["exports", "run"], env, workdir)
 
 
 def main() -> None:
@@ -197,33 +172,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary directory (and PostgreSQL database)")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="forum-export-bench-"))
-    pg_name = None
-    try:
-        if args.db == "postgresql":
-            import psycopg
-
-            pg_name = f"forum_export_bench_{os.getpid()}"
-            with psycopg.connect(args.pg_admin, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{pg_name}"')
-            base = args.pg_admin.rsplit("/", 1)[0].replace("postgresql://",
-                                                           "postgresql+psycopg://")
-            url = f"{base}/{pg_name}"
-        else:
-            url = f"sqlite:///{workdir / 'forum.db'}"
+    with scratch("export", db=args.db, pg_admin=args.pg_admin, keep=args.keep) as (workdir, url):
         run(args, workdir, url)
-    finally:
-        if pg_name and args.keep:
-            print(f"kept PostgreSQL database {pg_name}")
-        elif pg_name:
-            import psycopg
-
-            with psycopg.connect(args.pg_admin, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run(args, workdir: Path, url: str) -> None:

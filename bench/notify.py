@@ -23,18 +23,17 @@ connection to a fresh sink, in the same run. Target: flush rate >= 0.5 of raw sm
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from scratch import scratch  # noqa: E402
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -240,34 +239,8 @@ def main() -> None:
     parts = ([] if args.skip_fanout else [("fanout", run)]) + \
         ([("mail", drain)] if args.emails else [])
     for name, part in parts:
-        with scratch(args, name) as (workdir, url):
+        with scratch(f"notify_{name}", db=args.db, pg_admin=args.pg_admin) as (workdir, url):
             part(args, workdir, url)
-
-
-@contextlib.contextmanager
-def scratch(args, name: str):
-    """A temporary directory and database (SQLite in it, or a throwaway PostgreSQL one)."""
-    workdir = Path(tempfile.mkdtemp(prefix=f"forum-notify-bench-{name}-"))
-    pg_name = None
-    try:
-        if args.db == "postgresql":
-            import psycopg
-
-            pg_name = f"forum_notify_bench_{name}_{os.getpid()}"
-            with psycopg.connect(args.pg_admin, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{pg_name}"')
-            base = args.pg_admin.rsplit("/", 1)[0].replace("postgresql://",
-                                                           "postgresql+psycopg://")
-            yield workdir, f"{base}/{pg_name}"
-        else:
-            yield workdir, f"sqlite:///{workdir / 'forum.db'}"
-    finally:
-        if pg_name:
-            import psycopg
-
-            with psycopg.connect(args.pg_admin, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
