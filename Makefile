@@ -8,13 +8,14 @@ PORT   ?= 5000
 # web and the CLI alike) point at the address `make run` serves on.
 FLASK  := HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app forum
 
-.PHONY: run test test-fast test-sqlite test-postgres lint contracts seed clean-venv help bench-search bench-digest bench-screening bench-notify bench-export
+.PHONY: shard-weights run test test-fast test-sqlite test-postgres lint contracts seed clean-venv help bench-search bench-digest bench-screening bench-notify bench-export
 
 help:
 	@echo "make run   - install, migrate, seed demo content (first run) and serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install dev dependencies and run the whole suite on SQLite and PostgreSQL"
 	@echo "make test-fast - the edit loop: SQLite only, without the slow tests (processes, migrations, browser)"
 	@echo "make lint  - ruff and the import-linter contracts (pyproject.toml)"
+	@echo "make shard-weights - re-measure the fast test modules so test-fast splits them evenly"
 	@echo "make bench-search - search benchmark on 100,000 synthetic posts (Whoosh vs SQLite FTS5)"
 	@echo "make bench-digest - weekly digest benchmark: 10,000 subscribers, 100,000 posts, SMTP sink"
 	@echo "make bench-screening - crisis screener: p95 time to read a 5,000-character post"
@@ -58,6 +59,15 @@ test-fast: $(BIN)/.dev-installed
 
 test-fast-shard-%:  # (test-fast installed the dependencies first, once)
 	FORUM_TEST_DB=sqlite FORUM_TEST_SHARD=$*/2 $(BIN)/pytest -p no:cacheprovider -q -m "not slow"
+
+# Measure each fast test module's time (both halves at once, as test-fast runs them) and
+# write tests/shard_weights.json, which test-fast uses to balance its two halves.
+shard-weights: $(BIN)/.dev-installed
+	@$(MAKE) --no-print-directory -j2 shard-weights-1 shard-weights-2
+	$(BIN)/python tests/shard_weights.py /tmp/forum-durations-1.log /tmp/forum-durations-2.log
+
+shard-weights-%:
+	-FORUM_TEST_DB=sqlite FORUM_TEST_SHARD=$*/2 $(BIN)/pytest -p no:cacheprovider -q -m "not slow" --durations=0 --durations-min=0 > /tmp/forum-durations-$*.log
 
 lint: contracts
 	$(BIN)/ruff check forum tests bench config.py wsgi.py

@@ -17,10 +17,13 @@ Speed, without sharing anything between tests that a test could change:
   so creating an app per test costs a few milliseconds instead of tens;
 * argon2 runs with TestingConfig's cheap parameters.
 
-``slow`` marks the multi-process, migration, browser and wall-clock timing tests
-(``make test-fast`` leaves them out): everything under ``tests/browser/`` gets it here; the
-others say so themselves. ``FORUM_TEST_SHARD=1/2`` runs the first of two halves of the test
-modules (``make test-fast`` runs both halves at once).
+``slow`` marks the multi-process, migration, browser and wall-clock timing tests, and the
+modules that build the whole demo forum (``test_seed``, ``search/test_cli``) (``make
+test-fast`` leaves them out): everything under ``tests/browser/`` gets it here; the others
+say so themselves. ``FORUM_TEST_SHARD=1/2`` runs the first of two halves of the test
+modules (``make test-fast`` runs both halves at once), balanced by each module's measured
+time in ``tests/shard_weights.json`` (regenerate it with ``make shard-weights`` when the
+halves drift apart; a module not listed counts 0.15 s per test).
 """
 
 from __future__ import annotations
@@ -63,15 +66,33 @@ def pytest_collection_modifyitems(config, items):
         _keep_shard(config, items, shard)
 
 
+SHARD_WEIGHTS = Path(__file__).with_name("shard_weights.json")
+SECONDS_PER_TEST = 0.15  # for a module the weights file does not list yet
+
+
+def _module_seconds(items) -> dict[Path, float]:
+    """Each collected module's expected time: measured, or its test count × 0.15 s."""
+    import json
+
+    root = Path(__file__).resolve().parent.parent
+    measured = json.loads(SHARD_WEIGHTS.read_text()) if SHARD_WEIGHTS.exists() else {}
+    counts: dict[Path, int] = {}
+    for item in items:
+        counts[Path(item.path)] = counts.get(Path(item.path), 0) + 1
+    seconds = {}
+    for path, n in counts.items():
+        key = path.resolve().relative_to(root).as_posix()
+        seconds[path] = measured.get(key, n * SECONDS_PER_TEST)
+    return seconds
+
+
 def _keep_shard(config, items, shard: str) -> None:
     """Deselect every test module but this shard's: whole modules (their module-scoped
-    fixtures stay in one process), biggest first, each to the shard with the fewest tests
+    fixtures stay in one process), longest first, each to the shard with the least time
     so far. Every shard collects the same items, so the shards never overlap."""
     number, count = (int(part) for part in shard.split("/"))
-    sizes: dict[Path, int] = {}
-    for item in items:
-        sizes[Path(item.path)] = sizes.get(Path(item.path), 0) + 1
-    loads, owner = [0] * count, {}
+    sizes = _module_seconds(items)
+    loads, owner = [0.0] * count, {}
     for path in sorted(sizes, key=lambda p: (-sizes[p], str(p))):
         lightest = loads.index(min(loads))
         owner[path] = lightest

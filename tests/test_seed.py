@@ -41,6 +41,10 @@ from forum.permissions import can_moderate, has_current_training  # noqa: E402
 from forum.seed import demo_content, demo_logins, seed_demo  # noqa: E402
 from forum.seed.content import DEMO_FILE, SeedDataError, load_content  # noqa: E402
 
+# Builds the whole demo forum, test after test: `make test` runs it, `make test-fast`
+# leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 DEMO = demo_content()
 CATEGORIES, THREADS, HELD_REPLIES = DEMO.categories, DEMO.threads, DEMO.held_replies
 DEMO_PASSWORD, MODERATOR, LAPSED_MODERATOR = DEMO.password, DEMO.moderator, DEMO.lapsed_moderator

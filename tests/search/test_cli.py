@@ -15,6 +15,10 @@ from forum.seed import seed_demo
 from tests.factories import make_post
 from tests.helpers import indexed, result_ids
 
+# Builds the whole demo forum, test after test: `make test` runs it, `make test-fast`
+# leaves it out (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def seeded(app):
