@@ -26,7 +26,17 @@ pytestmark = pytest.mark.slow
 
 PAIRS = 20
 TOLERANCE_MS = 5.0
+RATIO = 2.5
 ROUNDS = 3
+
+
+def _alike(a: float, b: float) -> bool:
+    """Whether two medians cannot tell the cases apart: the slower at most RATIO times
+    the faster plus TOLERANCE_MS. Noise on a busy shared machine moves both (13.5
+    against 7.0 ms was seen with nothing different); the leak this guards against is a
+    multiple (51 against 4 ms, or 28.8 against 3.6 when mail was sent before the
+    response), which fails every round."""
+    return max(a, b) <= RATIO * min(a, b) + TOLERANCE_MS
 
 
 @pytest.fixture
@@ -60,7 +70,7 @@ def _medians(client, path, known, unknown) -> tuple[float, float]:
             known_times.append(_timed(client, path, known(n)))
             unknown_times.append(_timed(client, path, unknown(n)))
         medians = statistics.median(known_times), statistics.median(unknown_times)
-        if abs(medians[0] - medians[1]) <= TOLERANCE_MS:
+        if _alike(*medians):
             break
     return medians
 
@@ -69,7 +79,7 @@ def test_a_reset_takes_as_long_for_an_unknown_address(client, members, mailbox):
     known, unknown = _medians(client, "/auth/reset",
                               lambda n: {"email": members[n]},
                               lambda n: {"email": f"stranger{n}@example.test"})
-    assert abs(known - unknown) <= TOLERANCE_MS, (known, unknown)
+    assert _alike(known, unknown), (known, unknown)
     # The known addresses did get their link; the unknown ones got nothing.
     assert all(mailbox.to(address) for address in members)
     assert not [m for m in mailbox.messages if "stranger" in str(m["To"])]
@@ -79,7 +89,7 @@ def test_a_digest_sign_up_takes_as_long_for_a_member(client, members, mailbox):
     known, unknown = _medians(client, "/digest",
                               lambda n: {"email": members[n]},
                               lambda n: {"email": f"reader{n}@example.test"})
-    assert abs(known - unknown) <= TOLERANCE_MS, (known, unknown)
+    assert _alike(known, unknown), (known, unknown)
 
 
 def test_an_email_change_takes_as_long_for_a_taken_address(client, login, members, mailbox):
@@ -88,4 +98,4 @@ def test_an_email_change_takes_as_long_for_a_taken_address(client, login, member
                               lambda n: {"email": members[n], "password": PASSWORD},
                               lambda n: {"email": f"fresh{n}@example.test",
                                          "password": PASSWORD})
-    assert abs(known - unknown) <= TOLERANCE_MS, (known, unknown)
+    assert _alike(known, unknown), (known, unknown)
